@@ -1,1 +1,75 @@
-fn main(){}
+//! ovn-dd: OVN's northd as incremental differential-dataflow rules.
+
+mod compute;
+mod nb;
+mod sb;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ovn-dd",
+    version,
+    about = "A differential-dataflow drop-in for ovn-northd and ovn-ic"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Compute the Southbound for a Northbound database file and print its logical flows
+    /// as `ovn-sbctl dump-flows` does. Without --nb, the embedded seed topology is used.
+    Compute {
+        /// OVN_Northbound standalone database file.
+        #[arg(long)]
+        nb: Option<PathBuf>,
+        /// OVN_Southbound database file supplying chassis and existing tunnel keys.
+        #[arg(long)]
+        sb: Option<PathBuf>,
+        /// Write the computed Southbound here as a standalone database file.
+        #[arg(long)]
+        sb_out: Option<PathBuf>,
+        /// The OVN_Southbound schema used for --sb-out when --sb is not given.
+        #[arg(long, default_value = "/usr/share/ovn/ovn-sb.ovsschema")]
+        sb_schema: PathBuf,
+        /// Print nothing (with --sb-out).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let cli = Cli::parse();
+    let res = match cli.cmd {
+        Cmd::Compute {
+            nb,
+            sb,
+            sb_out,
+            sb_schema,
+            quiet,
+        } => compute::run(compute::Args {
+            nb,
+            sb,
+            sb_out,
+            sb_schema,
+            quiet,
+        }),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ovn-dd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,89 @@
+//! ovn-northd 23.03 as differential-dataflow rules.
+//!
+//! [`northd`] maps the input relation (NB and SB rows, see [`input`]) to the output
+//! relation (the SB rows northd owns, see [`output`]). [`model`] builds the shared
+//! derived relations once; each pipeline stage is one module named by its SB stage name
+//! (`ls_in::ls_in_l2_lkup`, ...), whose functions read like the stage's paragraph in
+//! ovn-northd(8). Non-flow rows live in [`sb`].
 
+pub mod input;
+pub mod intern;
+pub mod lr_in;
+pub mod lr_out;
+pub mod ls_in;
+pub mod ls_out;
+pub mod model;
+pub mod output;
+pub mod sb;
+pub mod stage;
+pub mod util;
+
+use engine::Coll;
+
+pub use input::{Input, Uuid};
+pub use intern::Istr;
+pub use output::{Flow, Output};
+pub use stage::{Pipeline, Stage};
+
+use model::Model;
+use output::Flows;
+
+/// The whole of northd: input rows to output rows.
+pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
+    let m = Model::new(input);
+
+    let switch_flows = m.switches.clone().flat_map(|sw| {
+        let mut v = Vec::new();
+        let mut f = Flows {
+            dp: sw.nb.uuid,
+            out: &mut v,
+        };
+        ls_in::switch(&sw, &mut f);
+        ls_out::switch(&sw, &mut f);
+        v
+    });
+    let lsp_flows = m.lsps.clone().flat_map(|p| {
+        let mut v = Vec::new();
+        let mut f = Flows {
+            dp: p.dp(),
+            out: &mut v,
+        };
+        ls_in::port(&p, &mut f);
+        ls_out::port(&p, &mut f);
+        v
+    });
+    let router_flows = m.routers.clone().flat_map(|lr| {
+        let mut v = Vec::new();
+        let mut f = Flows {
+            dp: lr.nb.uuid,
+            out: &mut v,
+        };
+        lr_in::router(&lr, &mut f);
+        lr_out::router(&lr, &mut f);
+        v
+    });
+    let lrp_flows = m.lrps.clone().flat_map(|p| {
+        let mut v = Vec::new();
+        let mut f = Flows {
+            dp: p.dp(),
+            out: &mut v,
+        };
+        lr_in::port(&p, &mut f);
+        lr_out::port(&p, &mut f);
+        v
+    });
+    let flows = switch_flows
+        .concat(lsp_flows)
+        .concat(router_flows)
+        .concat(lrp_flows)
+        .concat(lr_in::lr_in_ip_routing::dataflow(&m))
+        .concat(lr_in::lr_in_arp_resolve::dataflow(&m))
+        .concat(lr_in::lr_in_arp_request::dataflow(&m))
+        .map(Output::Flow);
+
+    flows
+        .concat(sb::datapath_binding::rows(&m))
+        .concat(sb::port_binding::rows(&m))
+        .concat(sb::multicast_group::rows(&m))
+        .concat(m.diags.clone())
+}

@@ -1,0 +1,18 @@
+//! ls_in_acl — from-lport ACLs; without ACLs: everything passes, ND/MLD always pass.
+
+use crate::model::Switch;
+use crate::output::Flows;
+use crate::stage::Stage;
+
+const STAGE: Stage = Stage::LsInAcl;
+
+/// Default flows of every switch.
+pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+    f.add(STAGE, 65535, "1", "next;");
+    f.add(
+        STAGE,
+        65532,
+        "nd || nd_ra || nd_rs || mldv1 || mldv2",
+        "next;",
+    );
+}

@@ -1,0 +1,18 @@
+//! ls_in_acl_after_lb — ACLs applied after load balancing (none yet): ND/MLD always pass, everything else too.
+
+use crate::model::Switch;
+use crate::output::Flows;
+use crate::stage::Stage;
+
+const STAGE: Stage = Stage::LsInAclAfterLb;
+
+/// Default flows of every switch.
+pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+    f.add(
+        STAGE,
+        65532,
+        "nd || nd_ra || nd_rs || mldv1 || mldv2",
+        "next;",
+    );
+    f.add(STAGE, 0, "1", "next;");
+}

@@ -1,0 +1,12 @@
+//! ls_in_external_port — ARP/ND of external ports on chassis that do not own them (no external ports yet): pass everything.
+
+use crate::model::Switch;
+use crate::output::Flows;
+use crate::stage::Stage;
+
+const STAGE: Stage = Stage::LsInExternalPort;
+
+/// Default flows of every switch.
+pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+    f.add(STAGE, 0, "1", "next;");
+}

@@ -1,0 +1,158 @@
+//! Output relations: the Southbound rows northd owns, as the rules produce them.
+//!
+//! Flows are per datapath; the adapter groups identical flows of several datapaths into
+//! `Logical_DP_Group`s. Multicast groups come as one row per member so that a port change
+//! costs one diff. A row that cannot be translated becomes a [`Diag`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::input::{Smap, Uuid};
+use crate::intern::Istr;
+use crate::stage::Stage;
+
+/// One logical flow on one datapath (the NB UUID of its switch or router).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Flow {
+    pub dp: Uuid,
+    pub stage: Stage,
+    pub priority: u16,
+    pub match_: Istr,
+    pub actions: Istr,
+    /// `external_ids:stage-hint`: the first 8 hex digits of the NB row behind the flow.
+    pub hint: Option<u32>,
+    /// `tags:in_out_port`.
+    pub io_port: Option<Istr>,
+}
+
+/// Collects the flows of one datapath.
+pub struct Flows<'a> {
+    pub dp: Uuid,
+    pub out: &'a mut Vec<Flow>,
+}
+
+impl Flows<'_> {
+    pub fn add(&mut self, stage: Stage, priority: u16, m: impl AsRef<str>, a: impl AsRef<str>) {
+        self.push(stage, priority, m.as_ref(), a.as_ref(), None, None);
+    }
+    /// A flow with `stage-hint` pointing at NB row `hint`.
+    pub fn add_hint(
+        &mut self,
+        stage: Stage,
+        priority: u16,
+        m: impl AsRef<str>,
+        a: impl AsRef<str>,
+        hint: Uuid,
+    ) {
+        self.push(
+            stage,
+            priority,
+            m.as_ref(),
+            a.as_ref(),
+            Some(hint.hint()),
+            None,
+        );
+    }
+    /// A flow tagged `in_out_port` with its port, and `stage-hint` of its NB row.
+    pub fn add_port(
+        &mut self,
+        stage: Stage,
+        priority: u16,
+        m: impl AsRef<str>,
+        a: impl AsRef<str>,
+        port: &Istr,
+        hint: Uuid,
+    ) {
+        self.push(
+            stage,
+            priority,
+            m.as_ref(),
+            a.as_ref(),
+            Some(hint.hint()),
+            Some(port.clone()),
+        );
+    }
+    fn push(
+        &mut self,
+        stage: Stage,
+        priority: u16,
+        m: &str,
+        a: &str,
+        hint: Option<u32>,
+        io: Option<Istr>,
+    ) {
+        self.out.push(Flow {
+            dp: self.dp,
+            stage,
+            priority,
+            match_: Istr::new(m),
+            actions: Istr::new(a),
+            hint,
+            io_port: io,
+        });
+    }
+}
+
+/// SB Datapath_Binding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DatapathRow {
+    pub nb: Uuid,
+    pub tunnel_key: u32,
+    pub external_ids: Smap,
+}
+
+/// SB Port_Binding (the columns northd owns).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PortRow {
+    pub logical_port: Istr,
+    pub dp: Uuid,
+    pub kind: Istr,
+    pub tunnel_key: u32,
+    pub mac: Vec<Istr>,
+    pub port_security: Vec<Istr>,
+    pub options: Smap,
+    pub external_ids: Smap,
+    pub parent_port: Option<Istr>,
+    pub tag: Option<i64>,
+    pub nat_addresses: Vec<Istr>,
+    pub ha_chassis_group: Option<Istr>,
+    pub requested_chassis: Option<Istr>,
+}
+
+/// One member of an SB Multicast_Group (a group with no member is not written).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct McMember {
+    pub dp: Uuid,
+    pub name: Istr,
+    pub tunnel_key: u32,
+    pub port: Istr,
+}
+
+/// SB HA_Chassis_Group with its members (chassis name, priority).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct HaGroupRow {
+    pub name: Istr,
+    pub members: Vec<(Istr, i64)>,
+    pub external_ids: Smap,
+}
+
+/// A warning about an NB row that was skipped in part or whole.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Diag {
+    pub table: Istr,
+    pub row: Uuid,
+    pub message: Istr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Output {
+    Flow(Flow),
+    Datapath(DatapathRow),
+    Port(PortRow),
+    McMember(McMember),
+    HaGroup(HaGroupRow),
+    /// An SB IP_Multicast row for this switch.
+    IpMulticast(Uuid),
+    /// SB_Global options northd adds (key, value).
+    SbOption(Istr, Istr),
+    Diag(Diag),
+}

@@ -1,0 +1,211 @@
+//! NB and SB database rows to rule inputs.
+
+use adapters::{Database, Datum, Row, Uuid as DbUuid};
+use rules::input::*;
+use rules::intern::Istr;
+
+fn uuid(u: DbUuid) -> Uuid {
+    Uuid(u.0)
+}
+
+struct R<'a> {
+    db: &'a Database,
+    table: &'a str,
+    row: &'a Row,
+}
+
+impl R<'_> {
+    fn get(&self, c: &str) -> Datum {
+        self.db.get(self.table, self.row, c)
+    }
+    fn str(&self, c: &str) -> Istr {
+        self.get(c).as_str().unwrap_or("").into()
+    }
+    fn opt_str(&self, c: &str) -> Option<Istr> {
+        self.get(c).as_str().map(Istr::from)
+    }
+    fn strs(&self, c: &str) -> Vec<Istr> {
+        self.get(c).strings().into_iter().map(Istr::from).collect()
+    }
+    fn smap(&self, c: &str) -> Smap {
+        self.get(c)
+            .string_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect()
+    }
+    fn uuids(&self, c: &str) -> Vec<Uuid> {
+        self.get(c).uuids().into_iter().map(uuid).collect()
+    }
+    fn opt_uuid(&self, c: &str) -> Option<Uuid> {
+        self.get(c).as_uuid().map(uuid)
+    }
+    fn opt_bool(&self, c: &str) -> Option<bool> {
+        self.get(c).as_bool()
+    }
+    fn int(&self, c: &str) -> i64 {
+        self.get(c).as_int().unwrap_or(0)
+    }
+}
+
+/// Every NB row the rules read, as inputs. A missing NB_Global counts as an empty one.
+pub fn nb_inputs(db: &Database) -> Vec<Input> {
+    let mut out = Vec::new();
+    let rows = |t: &'static str| {
+        db.table(t)
+            .iter()
+            .map(move |(u, row)| (uuid(*u), R { db, table: t, row }))
+    };
+    let mut have_global = false;
+    for (_, r) in rows("NB_Global") {
+        have_global = true;
+        out.push(Input::NbGlobal(NbGlobal {
+            options: r.smap("options"),
+        }));
+    }
+    if !have_global {
+        out.push(Input::NbGlobal(NbGlobal::default()));
+    }
+    for (u, r) in rows("Logical_Switch") {
+        out.push(Input::Ls(LogicalSwitch {
+            uuid: u,
+            name: r.str("name"),
+            ports: r.uuids("ports"),
+            other_config: r.smap("other_config"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("Logical_Switch_Port") {
+        out.push(Input::Lsp(LogicalSwitchPort {
+            uuid: u,
+            name: r.str("name"),
+            kind: r.str("type"),
+            addresses: r.strs("addresses"),
+            dynamic_addresses: r.opt_str("dynamic_addresses"),
+            port_security: r.strs("port_security"),
+            enabled: r.opt_bool("enabled"),
+            up: r.opt_bool("up"),
+            options: r.smap("options"),
+            external_ids: r.smap("external_ids"),
+            parent_name: r.opt_str("parent_name"),
+            tag: r.get("tag").as_int(),
+            ha_chassis_group: r.opt_uuid("ha_chassis_group"),
+        }));
+    }
+    for (u, r) in rows("Logical_Router") {
+        out.push(Input::Lr(LogicalRouter {
+            uuid: u,
+            name: r.str("name"),
+            ports: r.uuids("ports"),
+            static_routes: r.uuids("static_routes"),
+            enabled: r.opt_bool("enabled"),
+            options: r.smap("options"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("Logical_Router_Port") {
+        out.push(Input::Lrp(LogicalRouterPort {
+            uuid: u,
+            name: r.str("name"),
+            mac: r.str("mac"),
+            networks: r.strs("networks"),
+            enabled: r.opt_bool("enabled"),
+            peer: r.opt_str("peer"),
+            gateway_chassis: r.uuids("gateway_chassis"),
+            ha_chassis_group: r.opt_uuid("ha_chassis_group"),
+            options: r.smap("options"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("Logical_Router_Static_Route") {
+        out.push(Input::Route(StaticRoute {
+            uuid: u,
+            ip_prefix: r.str("ip_prefix"),
+            nexthop: r.str("nexthop"),
+            output_port: r.opt_str("output_port"),
+            policy: r.opt_str("policy"),
+            route_table: r.str("route_table"),
+            options: r.smap("options"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("Gateway_Chassis") {
+        out.push(Input::GatewayChassis(GatewayChassis {
+            uuid: u,
+            name: r.str("name"),
+            chassis_name: r.str("chassis_name"),
+            priority: r.int("priority"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("HA_Chassis_Group") {
+        out.push(Input::HaChassisGroup(HaChassisGroup {
+            uuid: u,
+            name: r.str("name"),
+            ha_chassis: r.uuids("ha_chassis"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    for (u, r) in rows("HA_Chassis") {
+        out.push(Input::HaChassis(HaChassis {
+            uuid: u,
+            chassis_name: r.str("chassis_name"),
+            priority: r.int("priority"),
+            external_ids: r.smap("external_ids"),
+        }));
+    }
+    out
+}
+
+/// The SB rows northd reads: chassis, and the tunnel keys already held.
+pub fn sb_inputs(db: &Database) -> Vec<Input> {
+    let mut out = Vec::new();
+    let rows = |t: &'static str| {
+        db.table(t)
+            .iter()
+            .map(move |(u, row)| (*u, R { db, table: t, row }))
+    };
+    for (u, r) in rows("Chassis") {
+        let encap_types = r
+            .get("encaps")
+            .uuids()
+            .into_iter()
+            .filter_map(|e| db.table("Encap").get(&e))
+            .filter_map(|e| db.get("Encap", e, "type").as_str().map(Istr::from))
+            .collect();
+        out.push(Input::Chassis(Chassis {
+            uuid: uuid(u),
+            name: r.str("name"),
+            hostname: r.str("hostname"),
+            other_config: r.smap("other_config"),
+            encap_types,
+        }));
+    }
+    // Datapath_Binding UUID -> NB UUID.
+    let mut dp_nb = std::collections::BTreeMap::new();
+    for (u, r) in rows("Datapath_Binding") {
+        let ids = r.smap("external_ids");
+        let nb = smap_get(&ids, "logical-switch")
+            .or_else(|| smap_get(&ids, "logical-router"))
+            .and_then(|s| DbUuid::parse(s));
+        if let Some(nb) = nb {
+            dp_nb.insert(u, uuid(nb));
+            out.push(Input::KeyPin(KeyPin {
+                domain: None,
+                member: KeyMember::Datapath(uuid(nb)),
+                key: r.int("tunnel_key") as u32,
+            }));
+        }
+    }
+    for (_, r) in rows("Port_Binding") {
+        let Some(dp) = r.get("datapath").as_uuid().and_then(|d| dp_nb.get(&d)) else {
+            continue;
+        };
+        out.push(Input::KeyPin(KeyPin {
+            domain: Some(*dp),
+            member: KeyMember::Port(r.str("logical_port")),
+            key: r.int("tunnel_key") as u32,
+        }));
+    }
+    out
+}

@@ -1,0 +1,378 @@
+//! Rule outputs to Southbound rows, and `ovn-sbctl dump-flows` text.
+//!
+//! [`SbState`] accumulates the engine's output diffs as a multiset (two rules may emit
+//! the same flow). [`SbState::to_database`] lays the current rows out as an
+//! OVN_Southbound database: identical flows of several datapaths share one
+//! `Logical_DP_Group`, and every row UUID derives from the row's identity so that a
+//! recomputation yields the same UUIDs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use adapters::{Atom, Database, Datum, Row, Schema, Uuid as DbUuid};
+use rules::output::{DatapathRow, Flow, McMember, Output, PortRow};
+use rules::{Istr, Uuid};
+
+/// The version string ovn-northd 23.03.1 writes into SB_Global and NB_Global options.
+pub const NORTHD_INTERNAL_VERSION: &str = "23.03.1-20.27.0-70.6";
+
+/// Tables whose contents northd owns (everything else is copied from the input SB).
+const OWNED: &[&str] = &[
+    "SB_Global",
+    "Datapath_Binding",
+    "Port_Binding",
+    "Logical_Flow",
+    "Logical_DP_Group",
+    "Multicast_Group",
+];
+
+#[derive(Default)]
+pub struct SbState {
+    rows: HashMap<Output, isize>,
+}
+
+/// A stable 128-bit hash of some strings (FNV-1a, twice with different offsets).
+pub fn content_uuid(parts: &[&str]) -> DbUuid {
+    let mut a: u64 = 0xcbf29ce484222325;
+    let mut b: u64 = 0x84222325cbf29ce4;
+    for p in parts {
+        for byte in p.bytes().chain(std::iter::once(0xff)) {
+            a = (a ^ byte as u64).wrapping_mul(0x100000001b3);
+            b = (b ^ byte as u64).wrapping_mul(0x1000000001b3);
+        }
+    }
+    DbUuid::from_hash(((a as u128) << 64) | b as u128)
+}
+
+fn smap_datum(m: &[(Istr, Istr)]) -> Datum {
+    Datum::string_map(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+fn str_set(v: &[Istr]) -> Datum {
+    Datum::set(v.iter().map(|s| Atom::String(s.to_string())).collect())
+}
+
+fn opt_str(v: &Option<Istr>) -> Datum {
+    Datum::set(v.iter().map(|s| Atom::String(s.to_string())).collect())
+}
+
+fn uuid_ref(u: DbUuid) -> Datum {
+    Datum::scalar(Atom::Uuid(u))
+}
+
+fn dp_row_uuid(nb: Uuid) -> DbUuid {
+    content_uuid(&["Datapath_Binding", &nb.to_string()])
+}
+
+fn pb_row_uuid(name: &str) -> DbUuid {
+    content_uuid(&["Port_Binding", name])
+}
+
+impl SbState {
+    /// Applies one transaction's output diffs; returns the diagnostics that appeared.
+    pub fn apply(&mut self, diffs: Vec<(Output, isize)>) -> Vec<rules::output::Diag> {
+        let mut diags = Vec::new();
+        for (o, d) in diffs {
+            if let (Output::Diag(x), true) = (&o, d > 0) {
+                diags.push(x.clone());
+            }
+            let e = self.rows.entry(o).or_insert(0);
+            *e += d;
+            if *e == 0 {
+                self.rows.retain(|_, c| *c != 0);
+            }
+        }
+        diags
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = &Output> {
+        self.rows.iter().filter(|(_, c)| **c > 0).map(|(o, _)| o)
+    }
+
+    /// The Southbound database these rows make. Tables northd does not own are copied
+    /// from `base` (chassis, encaps, MAC bindings, ...).
+    pub fn to_database(
+        &self,
+        schema: Schema,
+        base: Option<&Database>,
+        nb_cfg: i64,
+        nb_options: &[(Istr, Istr)],
+    ) -> Database {
+        let mut db = Database::new(schema);
+        if let Some(base) = base {
+            for (t, rows) in &base.tables {
+                if !OWNED.contains(&t.as_str()) && db.tables.contains_key(t) {
+                    db.tables.insert(t.clone(), rows.clone());
+                }
+            }
+        }
+        let mut dps: BTreeMap<Uuid, &DatapathRow> = BTreeMap::new();
+        let mut ports: Vec<&PortRow> = Vec::new();
+        let mut mcs: BTreeMap<(Uuid, Istr), (u32, BTreeSet<Istr>)> = BTreeMap::new();
+        let mut flows: BTreeMap<(rules::Stage, u16, &Istr, &Istr), Vec<&Flow>> = BTreeMap::new();
+        let mut extra_options: Vec<(Istr, Istr)> = Vec::new();
+        for o in self.rows() {
+            match o {
+                Output::Datapath(d) => {
+                    dps.insert(d.nb, d);
+                }
+                Output::Port(p) => ports.push(p),
+                Output::McMember(McMember {
+                    dp,
+                    name,
+                    tunnel_key,
+                    port,
+                }) => {
+                    mcs.entry((*dp, name.clone()))
+                        .or_insert((*tunnel_key, BTreeSet::new()))
+                        .1
+                        .insert(port.clone());
+                }
+                Output::Flow(f) => flows
+                    .entry((f.stage, f.priority, &f.match_, &f.actions))
+                    .or_default()
+                    .push(f),
+                Output::SbOption(k, v) => extra_options.push((k.clone(), v.clone())),
+                _ => {}
+            }
+        }
+
+        // SB_Global.
+        let mut options: BTreeMap<String, String> = nb_options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        options.insert("max_tunid".into(), "16711680".into());
+        options.insert(
+            "northd_internal_version".into(),
+            NORTHD_INTERNAL_VERSION.into(),
+        );
+        for (k, v) in extra_options {
+            options.insert(k.to_string(), v.to_string());
+        }
+        let mut g = Row::new();
+        g.insert("nb_cfg".into(), Datum::int(nb_cfg));
+        g.insert(
+            "options".into(),
+            Datum::string_map(options.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        );
+        db.tables
+            .entry("SB_Global".into())
+            .or_default()
+            .insert(content_uuid(&["SB_Global"]), g);
+
+        // Datapath_Binding.
+        let t = db.tables.entry("Datapath_Binding".into()).or_default();
+        for d in dps.values() {
+            let mut r = Row::new();
+            r.insert("tunnel_key".into(), Datum::int(d.tunnel_key as i64));
+            r.insert("external_ids".into(), smap_datum(&d.external_ids));
+            t.insert(dp_row_uuid(d.nb), r);
+        }
+
+        // Port_Binding.
+        let t = db.tables.entry("Port_Binding".into()).or_default();
+        for p in &ports {
+            if !dps.contains_key(&p.dp) {
+                continue;
+            }
+            let mut r = Row::new();
+            r.insert("logical_port".into(), Datum::str(&p.logical_port));
+            r.insert("datapath".into(), uuid_ref(dp_row_uuid(p.dp)));
+            r.insert("tunnel_key".into(), Datum::int(p.tunnel_key as i64));
+            r.insert("type".into(), Datum::str(&p.kind));
+            r.insert("mac".into(), str_set(&p.mac));
+            r.insert("port_security".into(), str_set(&p.port_security));
+            r.insert("options".into(), smap_datum(&p.options));
+            r.insert("external_ids".into(), smap_datum(&p.external_ids));
+            r.insert("parent_port".into(), opt_str(&p.parent_port));
+            r.insert(
+                "tag".into(),
+                Datum::set(p.tag.iter().map(|t| Atom::Integer(*t)).collect()),
+            );
+            r.insert("nat_addresses".into(), str_set(&p.nat_addresses));
+            r.insert("up".into(), Datum::set(vec![Atom::Boolean(false)]));
+            t.insert(pb_row_uuid(&p.logical_port), r);
+        }
+
+        // Multicast_Group.
+        let t = db.tables.entry("Multicast_Group".into()).or_default();
+        for ((dp, name), (key, members)) in &mcs {
+            if !dps.contains_key(dp) {
+                continue;
+            }
+            let mut r = Row::new();
+            r.insert("datapath".into(), uuid_ref(dp_row_uuid(*dp)));
+            r.insert("name".into(), Datum::str(name));
+            r.insert("tunnel_key".into(), Datum::int(*key as i64));
+            r.insert(
+                "ports".into(),
+                Datum::set(members.iter().map(|m| Atom::Uuid(pb_row_uuid(m))).collect()),
+            );
+            t.insert(content_uuid(&["Multicast_Group", &dp.to_string(), name]), r);
+        }
+
+        // Logical_Flow and Logical_DP_Group.
+        let mut groups: BTreeMap<DbUuid, Row> = BTreeMap::new();
+        let t = db.tables.entry("Logical_Flow".into()).or_default();
+        for ((stage, priority, m, a), fs) in &flows {
+            let (pipeline, table) = (stage.pipeline().name(), stage.table());
+            let mut members: Vec<&&Flow> = fs.iter().filter(|f| dps.contains_key(&f.dp)).collect();
+            if members.is_empty() {
+                continue;
+            }
+            members.sort_by_key(|f| f.dp);
+            members.dedup_by_key(|f| f.dp);
+            let first = members[0];
+            let mut ids = vec![("stage-name".to_string(), first.stage.name().to_string())];
+            if let Some(h) = first.hint {
+                ids.push(("stage-hint".into(), format!("{h:08x}")));
+            }
+            let mut r = Row::new();
+            r.insert("pipeline".into(), Datum::str(pipeline));
+            r.insert("table_id".into(), Datum::int(table as i64));
+            r.insert("priority".into(), Datum::int(*priority as i64));
+            r.insert("match".into(), Datum::str(m));
+            r.insert("actions".into(), Datum::str(a));
+            r.insert(
+                "external_ids".into(),
+                Datum::string_map(ids.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+            if let Some(p) = &first.io_port {
+                r.insert(
+                    "tags".into(),
+                    Datum::string_map([("in_out_port", p.as_str())]),
+                );
+            }
+            let dp_key: String;
+            if members.len() == 1 {
+                dp_key = first.dp.to_string();
+                r.insert(
+                    "logical_datapath".into(),
+                    Datum::set(vec![Atom::Uuid(dp_row_uuid(first.dp))]),
+                );
+            } else {
+                let names: Vec<String> = members.iter().map(|f| f.dp.to_string()).collect();
+                dp_key = names.join(",");
+                let gu = content_uuid(&["Logical_DP_Group", &dp_key]);
+                let mut gr = Row::new();
+                gr.insert(
+                    "datapaths".into(),
+                    Datum::set(
+                        members
+                            .iter()
+                            .map(|f| Atom::Uuid(dp_row_uuid(f.dp)))
+                            .collect(),
+                    ),
+                );
+                groups.insert(gu, gr);
+                r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));
+            }
+            let u = content_uuid(&[
+                "Logical_Flow",
+                stage.name(),
+                &priority.to_string(),
+                m,
+                a,
+                &dp_key,
+            ]);
+            t.insert(u, r);
+        }
+        db.tables
+            .insert("Logical_DP_Group".into(), groups.into_iter().collect());
+        db
+    }
+}
+
+/// `ovn-sbctl dump-flows` for a Southbound database: flows expanded per datapath, sorted
+/// by datapath name, datapath UUID, pipeline, table, priority (descending), match and
+/// actions.
+pub fn dump_flows(db: &Database) -> String {
+    struct Line<'a> {
+        dp_name: String,
+        dp: DbUuid,
+        dp_label: String,
+        pipeline: u8,
+        table: i64,
+        priority: i64,
+        m: &'a str,
+        a: &'a str,
+        stage: String,
+    }
+    let dps = db.table("Datapath_Binding");
+    let dp_label = |u: &DbUuid| -> (String, String) {
+        let Some(row) = dps.get(u) else {
+            return (String::new(), String::new());
+        };
+        let ids = db
+            .get("Datapath_Binding", row, "external_ids")
+            .string_pairs();
+        let get = |k: &str| ids.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
+        let (name, name2) = (get("name"), get("name2"));
+        let label = match (&name, &name2) {
+            (Some(n), Some(n2)) => format!("\"{n}\" aka \"{n2}\""),
+            (Some(n), None) | (None, Some(n)) => format!("\"{n}\""),
+            (None, None) => String::new(),
+        };
+        (name.unwrap_or_default(), label)
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for row in db.table("Logical_Flow").values() {
+        let get = |c: &str| db.get("Logical_Flow", row, c);
+        let pipeline = get("pipeline").as_str().unwrap_or("").to_string();
+        let stage = get("external_ids")
+            .string_pairs()
+            .into_iter()
+            .find(|(k, _)| k == "stage-name")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        let m = row.get("match").and_then(Datum::as_str).unwrap_or("");
+        let a = row.get("actions").and_then(Datum::as_str).unwrap_or("");
+        let mut targets: Vec<DbUuid> = get("logical_datapath").uuids();
+        for g in get("logical_dp_group").uuids() {
+            if let Some(gr) = db.table("Logical_DP_Group").get(&g) {
+                targets.extend(db.get("Logical_DP_Group", gr, "datapaths").uuids());
+            }
+        }
+        for dp in targets {
+            let (dp_name, label) = dp_label(&dp);
+            lines.push(Line {
+                dp_name,
+                dp,
+                dp_label: label,
+                pipeline: if pipeline == "ingress" { 0 } else { 1 },
+                table: get("table_id").as_int().unwrap_or(0),
+                priority: get("priority").as_int().unwrap_or(0),
+                m,
+                a,
+                stage: stage.clone(),
+            });
+        }
+    }
+    lines.sort_by(|x, y| {
+        x.dp_name
+            .cmp(&y.dp_name)
+            .then(x.dp.cmp(&y.dp))
+            .then(x.pipeline.cmp(&y.pipeline))
+            .then(x.table.cmp(&y.table))
+            .then(y.priority.cmp(&x.priority))
+            .then(x.m.as_bytes().cmp(y.m.as_bytes()))
+            .then(x.a.as_bytes().cmp(y.a.as_bytes()))
+    });
+    let mut out = String::new();
+    let mut prev: Option<(DbUuid, u8)> = None;
+    for l in &lines {
+        if prev != Some((l.dp, l.pipeline)) {
+            let p = if l.pipeline == 0 { "ingress" } else { "egress" };
+            out.push_str(&format!(
+                "Datapath: {} ({})  Pipeline: {}\n",
+                l.dp_label, l.dp, p
+            ));
+            prev = Some((l.dp, l.pipeline));
+        }
+        out.push_str(&format!(
+            "  table={:<2}({:<19}), priority={:<5}, match=({}), action=({})\n",
+            l.table, l.stage, l.priority, l.m, l.a
+        ));
+    }
+    out
+}
