@@ -1,0 +1,301 @@
+//! Test support: a private OVN control plane (NB and SB ovsdb-servers and the real
+//! ovn-northd 23.03.1) in a temp dir, driven with ovn-nbctl / ovn-sbctl, and ovn-dd
+//! run on the same databases.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("ovn-dd-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("OVN_DD_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// NB + SB ovsdb-servers on unix sockets, optionally with the real ovn-northd.
+pub struct Lab {
+    pub dir: TempDir,
+    pids: Vec<PathBuf>,
+}
+
+impl Lab {
+    /// Starts the two databases and the real ovn-northd.
+    pub fn with_northd() -> Lab {
+        let mut lab = Lab::databases_only();
+        let d = lab.dir.path().to_path_buf();
+        lab.daemon(
+            Command::new("ovn-northd").args([
+                "--detach",
+                "--no-chdir",
+                &format!("--pidfile={}", d.join("northd.pid").display()),
+                &format!("--log-file={}", d.join("northd.log").display()),
+                &format!("--unixctl={}", d.join("northd.ctl").display()),
+                &format!("--ovnnb-db=unix:{}", d.join("nb.sock").display()),
+                &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
+            ]),
+            "northd.pid",
+        );
+        lab
+    }
+
+    /// Starts the two databases only.
+    pub fn databases_only() -> Lab {
+        let dir = TempDir::new("lab");
+        let mut lab = Lab {
+            dir,
+            pids: Vec::new(),
+        };
+        for (db, schema) in [
+            ("nb", "/usr/share/ovn/ovn-nb.ovsschema"),
+            ("sb", "/usr/share/ovn/ovn-sb.ovsschema"),
+        ] {
+            let d = lab.dir.path().to_path_buf();
+            let file = d.join(format!("{db}.db"));
+            run(Command::new("ovsdb-tool")
+                .arg("create")
+                .arg(&file)
+                .arg(schema));
+            lab.server(db, &file);
+        }
+        lab
+    }
+
+    /// Serves `file` as database `name` (nb or sb) on `<dir>/<name>.sock`.
+    pub fn server(&mut self, name: &str, file: &Path) {
+        let d = self.dir.path().to_path_buf();
+        self.daemon(
+            Command::new("ovsdb-server").arg(file).args([
+                "--detach",
+                "--no-chdir",
+                &format!("--pidfile={}", d.join(format!("{name}.pid")).display()),
+                &format!("--log-file={}", d.join(format!("{name}.log")).display()),
+                &format!("--unixctl={}", d.join(format!("{name}.ctl")).display()),
+                &format!(
+                    "--remote=punix:{}",
+                    d.join(format!("{name}.sock")).display()
+                ),
+            ]),
+            &format!("{name}.pid"),
+        );
+    }
+
+    fn daemon(&mut self, cmd: &mut Command, pidfile: &str) {
+        let d = self.dir.path().to_path_buf();
+        cmd.env("OVS_RUNDIR", &d)
+            .env("OVN_RUNDIR", &d)
+            .env("OVS_LOGDIR", &d)
+            .env("OVS_DBDIR", &d);
+        run(cmd);
+        // Register the pid so that Drop stops it.
+        self.pids.push(d.join(pidfile));
+    }
+
+    pub fn nb_sock(&self) -> String {
+        format!("unix:{}", self.dir.path().join("nb.sock").display())
+    }
+    pub fn sb_sock(&self) -> String {
+        format!("unix:{}", self.dir.path().join("sb.sock").display())
+    }
+    pub fn nb_file(&self) -> PathBuf {
+        self.dir.path().join("nb.db")
+    }
+    pub fn sb_file(&self) -> PathBuf {
+        self.dir.path().join("sb.db")
+    }
+
+    /// Runs one ovn-nbctl invocation.
+    pub fn nbctl(&self, args: &[&str]) -> String {
+        let out = run(Command::new("ovn-nbctl")
+            .arg(format!("--db={}", self.nb_sock()))
+            .args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs many ovn-nbctl commands in one transaction (`--` separated).
+    pub fn nbctl_batch(&self, cmds: &[Vec<String>]) {
+        if cmds.is_empty() {
+            return;
+        }
+        let mut c = Command::new("ovn-nbctl");
+        c.arg(format!("--db={}", self.nb_sock()));
+        for (i, cmd) in cmds.iter().enumerate() {
+            if i > 0 {
+                c.arg("--");
+            }
+            c.args(cmd);
+        }
+        run(&mut c);
+    }
+
+    pub fn sbctl(&self, args: &[&str]) -> String {
+        let out = run(Command::new("ovn-sbctl")
+            .arg(format!("--db={}", self.sb_sock()))
+            .args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until northd has caught up with the NB.
+    pub fn sync(&self) {
+        self.nbctl(&["--wait=sb", "--timeout=60", "sync"]);
+    }
+
+    pub fn dump_flows(&self) -> String {
+        self.sbctl(&["dump-flows"])
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for p in self.pids.iter().rev() {
+            if let Ok(pid) = std::fs::read_to_string(p) {
+                let _ = Command::new("kill").arg(pid.trim()).output();
+            }
+        }
+        // Give the daemons a moment to exit before the directory goes away.
+        for p in &self.pids {
+            for _ in 0..50 {
+                if !p.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Path of the ovn-dd binary under test.
+pub fn ovn_dd() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ovn-dd"))
+}
+
+/// Runs `ovn-dd compute` with the given arguments; returns stdout.
+pub fn compute(args: &[&str]) -> String {
+    let out = run(Command::new(ovn_dd()).arg("compute").args(args));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// dump-flows text with datapath UUIDs removed.
+pub fn normalize(flows: &str) -> String {
+    flows
+        .lines()
+        .map(|l| {
+            if l.starts_with("Datapath:") {
+                if let (Some(a), Some(b)) = (l.rfind(" ("), l.rfind(')')) {
+                    return format!("{} (UUID{}", &l[..a], &l[b..]);
+                }
+            }
+            l.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asserts two dump-flows texts are identical up to UUIDs, showing the first differences.
+pub fn assert_same_flows(expected: &str, actual: &str, what: &str) {
+    let (e, a) = (normalize(expected), normalize(actual));
+    if e == a {
+        return;
+    }
+    let el: Vec<&str> = e.lines().collect();
+    let al: Vec<&str> = a.lines().collect();
+    let missing: Vec<&&str> = el.iter().filter(|l| !al.contains(l)).take(15).collect();
+    let extra: Vec<&&str> = al.iter().filter(|l| !el.contains(l)).take(15).collect();
+    panic!(
+        "{what}: flows differ ({} expected lines, {} actual)\n--- only in ovn-northd:\n{}\n--- only in ovn-dd:\n{}",
+        el.len(),
+        al.len(),
+        missing
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        extra
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+}
+
+/// Runs the real northd on the result of `setup`, then ovn-dd compute on the same NB and
+/// SB files, and asserts identical flows. Returns the lab for further checks.
+pub fn differential(what: &str, setup: impl FnOnce(&Lab)) -> Lab {
+    let lab = Lab::with_northd();
+    setup(&lab);
+    lab.sync();
+    let expected = lab.dump_flows();
+    assert!(
+        expected.lines().count() > 60,
+        "{what}: ovn-northd wrote no flows:\n{expected}"
+    );
+    let nb = lab.nb_file();
+    let sb = lab.sb_file();
+    let actual = compute(&["--nb", nb.to_str().unwrap(), "--sb", sb.to_str().unwrap()]);
+    assert_same_flows(&expected, &actual, what);
+    lab
+}
+
+/// Turns a shell-like line of ovn-nbctl arguments into a vector (double quotes group).
+pub fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
