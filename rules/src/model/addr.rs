@@ -108,33 +108,61 @@ impl Ipv4Net {
         (u32::from(ip) & self.mask()) == u32::from(self.network())
     }
 
-    /// Parses `a.b.c.d`, `a.b.c.d/plen` or `a.b.c.d/m.m.m.m` (contiguous masks only).
+    /// Parses `a.b.c.d`, `a.b.c.d/plen` or `a.b.c.d/m.m.m.m` (contiguous masks only) as
+    /// OVS's `ip_parse_cidr` does: octets are scanned like `%hhu` (leading zeros and
+    /// truncation to 8 bits included).
     pub fn parse(s: &str) -> Option<Ipv4Net> {
-        let (a, p) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: Ipv4Addr = a.parse().ok()?;
-        let plen = match p {
-            None => 32,
-            Some(p) if p.contains('.') => {
-                let m = u32::from(p.parse::<Ipv4Addr>().ok()?);
+        let (addr, rest) = scan_ipv4(s)?;
+        let plen = if rest.is_empty() {
+            32
+        } else {
+            let p = rest.strip_prefix('/')?;
+            if let Some((m, "")) = scan_ipv4(p) {
+                let m = u32::from(m);
                 let plen = m.leading_ones();
                 if m.checked_shl(plen).unwrap_or(0) != 0 {
                     return None;
                 }
                 plen as u8
-            }
-            Some(p) => {
-                let n: u8 = p.parse().ok()?;
-                if n > 32 || (p.len() > 1 && p.starts_with('0')) {
+            } else {
+                let (n, rest) = scan_uint(p)?;
+                if !rest.is_empty() || n > 32 {
                     return None;
                 }
-                n
+                n as u8
             }
         };
         Some(Ipv4Net { addr, plen })
     }
+}
+
+/// `%u`-style: optional leading whitespace, optional '+', one or more decimal digits.
+fn scan_uint(s: &str) -> Option<(u64, &str)> {
+    let t = s.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let n = t.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return None;
+    }
+    let v = t[..n].bytes().fold(0u64, |a, d| {
+        a.saturating_mul(10).saturating_add((d - b'0') as u64)
+    });
+    Some((v, &t[n..]))
+}
+
+/// `%hhu.%hhu.%hhu.%hhu`.
+fn scan_ipv4(s: &str) -> Option<(Ipv4Addr, &str)> {
+    let mut o = [0u8; 4];
+    let mut rest = s;
+    for (i, b) in o.iter_mut().enumerate() {
+        let (v, r) = scan_uint(rest)?;
+        *b = v as u8;
+        rest = r;
+        if i < 3 {
+            rest = rest.strip_prefix('.')?;
+        }
+    }
+    Some((Ipv4Addr::from(o), rest))
 }
 
 /// An IPv6 address with a prefix length (128 for a host address).
