@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 
 use adapters::{Database, Schema, dbfile};
-use engine::Engine;
-use rules::{Input, Output};
 
+use crate::driver::Northd;
 use crate::nb::{nb_inputs, sb_inputs};
-use crate::sb::{SbState, dump_flows};
+use crate::sb::dump_flows;
 
 pub struct Args {
     pub nb: Option<PathBuf>,
@@ -28,19 +27,16 @@ fn load(path: &Option<PathBuf>, embedded: &[u8], expected: &str) -> Result<Datab
     }
 }
 
-/// Builds the engine over the rules and computes the Southbound for `nb` (and `sb`).
-pub fn compute(nb: &Database, sb: Option<&Database>) -> SbState {
-    let mut engine: Engine<Input, Output> = Engine::new(rules::northd);
+/// Computes the Southbound for `nb` (and the chassis and keys of `sb`) in one
+/// transaction.
+pub fn compute(nb: &Database, sb: Option<&Database>) -> Northd {
+    let mut northd = Northd::new();
     let mut inputs = nb_inputs(nb);
     if let Some(sb) = sb {
         inputs.extend(sb_inputs(sb));
     }
-    let out = engine.commit(inputs.into_iter().map(|i| (i, 1)));
-    let mut state = SbState::default();
-    for d in state.apply(out) {
-        tracing::warn!("{} {}: {}", d.table, d.row, d.message);
-    }
-    state
+    northd.apply(inputs.into_iter().map(|i| (i, 1)));
+    northd
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -49,7 +45,8 @@ pub fn run(args: Args) -> Result<(), String> {
         (Some(_), _) | (None, None) => Some(load(&args.sb, SEED_SB, "OVN_Southbound")?),
         (None, Some(_)) => None,
     };
-    let state = compute(&nb, sb.as_ref());
+    let northd = compute(&nb, sb.as_ref());
+    let state = northd.state();
     let schema = match &sb {
         Some(sb) => sb.schema.clone(),
         None => {

@@ -1,8 +1,6 @@
 //! ovn-dd: OVN's northd as incremental differential-dataflow rules.
 
-mod compute;
-mod nb;
-mod sb;
+use ovn_dd::compute;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,117 @@
+//! The incremental northd: the engine over the rules, with tunnel keys fed back.
+//!
+//! After every transaction the keys the rules assigned to datapaths and ports are fed
+//! back into the engine as pins (see `rules::model::keys`), so that later changes can
+//! never move them. The feedback transaction produces no output of its own.
+
+use std::collections::BTreeMap;
+
+use engine::Engine;
+use engine::differential_dataflow::consolidation::consolidate;
+use rules::input::{Input, KeyMember, KeyPin, Uuid};
+use rules::output::Output;
+
+use crate::sb::SbState;
+
+pub struct Northd {
+    engine: Engine<Input, Output>,
+    state: SbState,
+    /// The pins this driver feeds back: (domain, member) -> key.
+    pins: BTreeMap<(Option<Uuid>, KeyMember), u32>,
+}
+
+impl Default for Northd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Northd {
+    pub fn new() -> Northd {
+        Northd {
+            engine: Engine::new(rules::northd),
+            state: SbState::default(),
+            pins: BTreeMap::new(),
+        }
+    }
+
+    /// Applies one transaction of input changes; returns the output changes it caused.
+    pub fn apply(
+        &mut self,
+        changes: impl IntoIterator<Item = (Input, isize)>,
+    ) -> Vec<(Output, isize)> {
+        let mut out = self.engine.commit(changes);
+        let feedback = self.pin_changes(&out);
+        if !feedback.is_empty() {
+            let more = self.engine.commit(feedback);
+            if !more.is_empty() {
+                // Pins equal to the assignment never change it; if they do (a collision
+                // in the SB seed), the new assignment is part of this transaction.
+                let again = self.pin_changes(&more);
+                out.extend(more);
+                if !again.is_empty() {
+                    out.extend(self.engine.commit(again));
+                }
+                consolidate(&mut out);
+            }
+        }
+        for d in self.state.apply(out.clone()) {
+            tracing::warn!("{} {}: {}", d.table, d.row, d.message);
+        }
+        out
+    }
+
+    /// The current Southbound rows.
+    pub fn state(&self) -> &SbState {
+        &self.state
+    }
+
+    pub fn engine(&self) -> &Engine<Input, Output> {
+        &self.engine
+    }
+
+    /// Pin diffs that make the fed-back pins equal the keys in `out`'s rows.
+    fn pin_changes(&mut self, out: &[(Output, isize)]) -> Vec<(Input, isize)> {
+        let mut changes = Vec::new();
+        let mut want: Vec<((Option<Uuid>, KeyMember), u32, isize)> = Vec::new();
+        for (o, d) in out {
+            match o {
+                Output::Datapath(r) => {
+                    want.push(((None, KeyMember::Datapath(r.nb)), r.tunnel_key, *d))
+                }
+                Output::Port(r) => want.push((
+                    (Some(r.dp), KeyMember::Port(r.logical_port.clone())),
+                    r.tunnel_key,
+                    *d,
+                )),
+                _ => {}
+            }
+        }
+        // Removals first, then additions, so a re-keyed member ends up with its new key.
+        want.sort_by_key(|w| w.2);
+        for (k, key, d) in want {
+            let pin = |key| {
+                Input::KeyPin(KeyPin {
+                    domain: k.0,
+                    member: k.1.clone(),
+                    key,
+                })
+            };
+            if d < 0 {
+                if self.pins.get(&k) == Some(&key) {
+                    self.pins.remove(&k);
+                    changes.push((pin(key), -1));
+                }
+            } else {
+                if let Some(old) = self.pins.insert(k.clone(), key) {
+                    if old == key {
+                        continue;
+                    }
+                    changes.push((pin(old), -1));
+                }
+                changes.push((pin(key), 1));
+            }
+        }
+        changes
+    }
+}
