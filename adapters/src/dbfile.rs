@@ -92,9 +92,6 @@ fn records(path: &str, bytes: &[u8]) -> Result<Vec<Value>, FileError> {
             .map_err(|e| FileError::Corrupt(path.into(), e.to_string()))?;
         out.push(v);
         pos = start + len;
-        while pos < bytes.len() && bytes[pos] == b'\n' {
-            pos += 1;
-        }
     }
     if out.is_empty() {
         return Err(FileError::NotOvsdb(path.into()));
@@ -187,10 +184,13 @@ fn apply_txn(db: &mut Database, txn: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// One log record: the header, then the JSON text with its newline (both counted in the
+/// length and the checksum, as ovsdb_log_compose_record does).
 fn record(json: &Value) -> String {
-    let body = serde_json::to_string(json).expect("JSON values always serialize");
+    let mut body = serde_json::to_string(json).expect("JSON values always serialize");
+    body.push('\n');
     format!(
-        "{MAGIC} {} {}\n{}\n",
+        "{MAGIC} {} {}\n{}",
         body.len(),
         sha1::hex(body.as_bytes()),
         body
@@ -215,4 +215,83 @@ pub fn write(path: &Path, db: &Database) -> std::io::Result<()> {
     let mut out = record(&db.schema.json);
     out.push_str(&record(&Value::Object(txn)));
     std::fs::write(path, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ovsdb::{Atom, Row};
+
+    fn schema() -> Schema {
+        Schema::from_json(&json!({
+            "name": "T", "version": "1.0.0",
+            "tables": {"A": {"columns": {
+                "name": {"type": "string"},
+                "tags": {"type": {"key": "string", "min": 0, "max": "unlimited"}},
+                "opts": {"type": {"key": "string", "value": "string", "min": 0, "max": "unlimited"}}
+            }}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn write_then_read_round_trips() {
+        let mut db = Database::new(schema());
+        let mut row = Row::new();
+        row.insert("name".into(), Datum::str("x"));
+        row.insert(
+            "tags".into(),
+            Datum::set(vec![Atom::String("b".into()), Atom::String("a".into())]),
+        );
+        row.insert("opts".into(), Datum::string_map([("k", "v")]));
+        db.tables.get_mut("A").unwrap().insert(Uuid(7), row.clone());
+        let dir = std::env::temp_dir().join(format!("ovn-dd-dbfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("t.db");
+        write(&p, &db).unwrap();
+        let back = read(&p).unwrap();
+        assert_eq!(back.table("A").get(&Uuid(7)), Some(&row));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn diff_records_are_replayed() {
+        let s = schema();
+        let mut text = record(&s.json);
+        let u = "00000000-0000-0000-0000-000000000001";
+        text.push_str(&record(&json!({"A": {u: {"name": "x", "tags": ["set", ["a", "b"]], "opts": ["map", [["k", "v"]]]}}})));
+        text.push_str(&record(
+            &json!({"_is_diff": true, "A": {u: {"tags": "a", "opts": ["map", [["k", "w"]]]}}}),
+        ));
+        let db = parse(text.as_bytes(), "t", "T").unwrap();
+        let row = db.table("A").values().next().unwrap();
+        assert_eq!(row["tags"].strings(), vec!["b"]);
+        assert_eq!(
+            row["opts"].string_pairs(),
+            vec![("k".to_string(), "w".to_string())]
+        );
+    }
+
+    #[test]
+    fn errors_are_reported_not_panicked() {
+        assert!(matches!(
+            parse(b"hello world\n", "x", "T"),
+            Err(FileError::NotOvsdb(_))
+        ));
+        assert!(matches!(parse(b"", "x", "T"), Err(FileError::NotOvsdb(_))));
+        assert!(matches!(
+            parse(b"CLUSTER 10 abc\n", "x", "T"),
+            Err(FileError::Clustered(_))
+        ));
+        let mut text = record(&schema().json);
+        assert!(matches!(
+            parse(text.as_bytes(), "x", "Other"),
+            Err(FileError::WrongSchema { .. })
+        ));
+        text.push_str("OVSDB JSON 3 0000000000000000000000000000000000000000\n{}\n");
+        assert!(matches!(
+            parse(text.as_bytes(), "x", "T"),
+            Err(FileError::Corrupt(..))
+        ));
+    }
 }
