@@ -59,12 +59,42 @@ fn uuid_ref(u: DbUuid) -> Datum {
     Datum::scalar(Atom::Uuid(u))
 }
 
-fn dp_row_uuid(nb: Uuid) -> DbUuid {
-    content_uuid(&["Datapath_Binding", &nb.to_string()])
+/// UUIDs of Datapath_Binding and Port_Binding rows: the ones the Southbound already has
+/// for the same datapath / port (so references to them stay valid), else derived from the
+/// row's identity.
+#[derive(Default)]
+struct RowIds {
+    dps: HashMap<Uuid, DbUuid>,
+    pbs: HashMap<String, DbUuid>,
 }
 
-fn pb_row_uuid(name: &str) -> DbUuid {
-    content_uuid(&["Port_Binding", name])
+impl RowIds {
+    fn from_base(base: Option<&Database>) -> RowIds {
+        let mut ids = RowIds::default();
+        let Some(db) = base else { return ids };
+        for (u, r) in db.table("Datapath_Binding") {
+            let ext = db.get("Datapath_Binding", r, "external_ids").string_pairs();
+            let nb = ext
+                .iter()
+                .find(|(k, _)| k == "logical-switch" || k == "logical-router")
+                .and_then(|(_, v)| DbUuid::parse(v));
+            if let Some(nb) = nb {
+                ids.dps.insert(Uuid(nb.0), *u);
+            }
+        }
+        for (u, r) in db.table("Port_Binding") {
+            if let Some(name) = db.get("Port_Binding", r, "logical_port").as_str() {
+                ids.pbs.insert(name.to_string(), *u);
+            }
+        }
+        ids
+    }
+    fn dp(&self, nb: Uuid) -> DbUuid {
+        self.dps.get(&nb).copied().unwrap_or_else(|| content_uuid(&["Datapath_Binding", &nb.to_string()]))
+    }
+    fn pb(&self, name: &str) -> DbUuid {
+        self.pbs.get(name).copied().unwrap_or_else(|| content_uuid(&["Port_Binding", name]))
+    }
 }
 
 impl SbState {
@@ -98,6 +128,7 @@ impl SbState {
         nb_options: &[(Istr, Istr)],
     ) -> Database {
         let mut db = Database::new(schema);
+        let ids = RowIds::from_base(base);
         if let Some(base) = base {
             for (t, rows) in &base.tables {
                 if !OWNED.contains(&t.as_str()) && db.tables.contains_key(t) {
@@ -166,7 +197,7 @@ impl SbState {
             let mut r = Row::new();
             r.insert("tunnel_key".into(), Datum::int(d.tunnel_key as i64));
             r.insert("external_ids".into(), smap_datum(&d.external_ids));
-            t.insert(dp_row_uuid(d.nb), r);
+            t.insert(ids.dp(d.nb), r);
         }
 
         // Port_Binding.
@@ -177,7 +208,7 @@ impl SbState {
             }
             let mut r = Row::new();
             r.insert("logical_port".into(), Datum::str(&p.logical_port));
-            r.insert("datapath".into(), uuid_ref(dp_row_uuid(p.dp)));
+            r.insert("datapath".into(), uuid_ref(ids.dp(p.dp)));
             r.insert("tunnel_key".into(), Datum::int(p.tunnel_key as i64));
             r.insert("type".into(), Datum::str(&p.kind));
             r.insert("mac".into(), str_set(&p.mac));
@@ -191,7 +222,7 @@ impl SbState {
             );
             r.insert("nat_addresses".into(), str_set(&p.nat_addresses));
             r.insert("up".into(), Datum::set(vec![Atom::Boolean(false)]));
-            t.insert(pb_row_uuid(&p.logical_port), r);
+            t.insert(ids.pb(&p.logical_port), r);
         }
 
         // Multicast_Group.
@@ -201,12 +232,12 @@ impl SbState {
                 continue;
             }
             let mut r = Row::new();
-            r.insert("datapath".into(), uuid_ref(dp_row_uuid(*dp)));
+            r.insert("datapath".into(), uuid_ref(ids.dp(*dp)));
             r.insert("name".into(), Datum::str(name));
             r.insert("tunnel_key".into(), Datum::int(*key as i64));
             r.insert(
                 "ports".into(),
-                Datum::set(members.iter().map(|m| Atom::Uuid(pb_row_uuid(m))).collect()),
+                Datum::set(members.iter().map(|m| Atom::Uuid(ids.pb(m))).collect()),
             );
             t.insert(content_uuid(&["Multicast_Group", &dp.to_string(), name]), r);
         }
@@ -223,9 +254,9 @@ impl SbState {
             members.sort_by_key(|f| f.dp);
             members.dedup_by_key(|f| f.dp);
             let first = members[0];
-            let mut ids = vec![("stage-name".to_string(), first.stage.name().to_string())];
+            let mut ext = vec![("stage-name".to_string(), first.stage.name().to_string())];
             if let Some(h) = first.hint {
-                ids.push(("stage-hint".into(), format!("{h:08x}")));
+                ext.push(("stage-hint".into(), format!("{h:08x}")));
             }
             let mut r = Row::new();
             r.insert("pipeline".into(), Datum::str(pipeline));
@@ -235,7 +266,7 @@ impl SbState {
             r.insert("actions".into(), Datum::str(a));
             r.insert(
                 "external_ids".into(),
-                Datum::string_map(ids.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                Datum::string_map(ext.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             );
             if let Some(p) = &first.io_port {
                 r.insert(
@@ -248,7 +279,7 @@ impl SbState {
                 dp_key = first.dp.to_string();
                 r.insert(
                     "logical_datapath".into(),
-                    Datum::set(vec![Atom::Uuid(dp_row_uuid(first.dp))]),
+                    Datum::set(vec![Atom::Uuid(ids.dp(first.dp))]),
                 );
             } else {
                 let names: Vec<String> = members.iter().map(|f| f.dp.to_string()).collect();
@@ -260,7 +291,7 @@ impl SbState {
                     Datum::set(
                         members
                             .iter()
-                            .map(|f| Atom::Uuid(dp_row_uuid(f.dp)))
+                            .map(|f| Atom::Uuid(ids.dp(f.dp)))
                             .collect(),
                     ),
                 );

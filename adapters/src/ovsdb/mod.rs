@@ -342,6 +342,9 @@ pub struct ColumnType {
     pub value: Option<AtomType>,
     pub min: u64,
     pub max: u64,
+    /// Tables that UUID keys / values refer to.
+    pub key_ref: Option<String>,
+    pub value_ref: Option<String>,
 }
 
 impl ColumnType {
@@ -361,12 +364,17 @@ impl ColumnType {
                 _ => return Err(format!("bad atomic type {v}")),
             })
         }
+        fn ref_table(v: Option<&Value>) -> Option<String> {
+            v?.get("refTable")?.as_str().map(String::from)
+        }
         match v {
             Value::String(_) => Ok(ColumnType {
                 key: atom_type(v)?,
                 value: None,
                 min: 1,
                 max: 1,
+                key_ref: None,
+                value_ref: None,
             }),
             Value::Object(o) => {
                 let key = atom_type(o.get("key").ok_or("type without key")?)?;
@@ -382,6 +390,8 @@ impl ColumnType {
                     value,
                     min,
                     max,
+                    key_ref: ref_table(o.get("key")),
+                    value_ref: ref_table(o.get("value")),
                 })
             }
             _ => Err(format!("bad column type {v}")),
@@ -487,6 +497,63 @@ impl Database {
         self.tables.get(name).unwrap_or(&EMPTY)
     }
 
+    /// Removes references to rows that do not exist; rows left with fewer values than a
+    /// column allows are deleted (and so on, until nothing dangles).
+    pub fn drop_dangling(&mut self) {
+        loop {
+            let present: std::collections::HashSet<(String, Uuid)> = self
+                .tables
+                .iter()
+                .flat_map(|(t, rows)| rows.keys().map(move |u| (t.clone(), *u)))
+                .collect();
+            let ok = |tbl: &Option<String>, a: &Atom| match (tbl, a) {
+                (Some(t), Atom::Uuid(u)) => present.contains(&(t.clone(), *u)),
+                _ => true,
+            };
+            let mut changed = false;
+            for (tname, rows) in self.tables.iter_mut() {
+                let Some(cols) = self.schema.tables.get(tname) else {
+                    continue;
+                };
+                let mut doomed = Vec::new();
+                for (u, row) in rows.iter_mut() {
+                    for (cname, d) in row.iter_mut() {
+                        let Some(t) = cols.get(cname) else { continue };
+                        if t.key_ref.is_none() && t.value_ref.is_none() {
+                            continue;
+                        }
+                        let n = d.keys.len();
+                        let vals = d.values.take();
+                        let mut keys = Vec::new();
+                        let mut kept_vals = Vec::new();
+                        for (i, k) in d.keys.drain(..).enumerate() {
+                            let v = vals.as_ref().map(|v| v[i].clone());
+                            if ok(&t.key_ref, &k) && v.as_ref().is_none_or(|v| ok(&t.value_ref, v))
+                            {
+                                keys.push(k);
+                                kept_vals.extend(v);
+                            }
+                        }
+                        d.keys = keys;
+                        d.values = vals.map(|_| kept_vals);
+                        if d.keys.len() != n {
+                            changed = true;
+                            if (d.keys.len() as u64) < t.min {
+                                doomed.push(*u);
+                            }
+                        }
+                    }
+                }
+                for u in doomed {
+                    rows.remove(&u);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     /// The value of `column` in `row`, or the column's default.
     pub fn get(&self, table: &str, row: &Row, column: &str) -> Datum {
         row.get(column).cloned().unwrap_or_else(|| {
@@ -508,6 +575,8 @@ mod tests {
             value: None,
             min: 0,
             max: u64::MAX,
+            key_ref: None,
+            value_ref: None,
         }
     }
     fn string_map() -> ColumnType {
@@ -516,7 +585,31 @@ mod tests {
             value: Some(AtomType::String),
             min: 0,
             max: u64::MAX,
+            key_ref: None,
+            value_ref: None,
         }
+    }
+
+    #[test]
+    fn dangling_references_are_dropped_with_their_rows() {
+        let schema = Schema::from_json(&json!({"name": "T", "tables": {
+            "P": {"columns": {"n": {"type": "string"}}},
+            "C": {"columns": {"p": {"type": {"key": {"type": "uuid", "refTable": "P"}}}}},
+            "S": {"columns": {"ps": {"type": {"key": {"type": "uuid", "refTable": "P"}, "min": 0, "max": "unlimited"}}}}
+        }}))
+        .unwrap();
+        let mut db = Database::new(schema);
+        let refs = |us: &[u128]| Datum::set(us.iter().map(|u| Atom::Uuid(Uuid(*u))).collect());
+        db.tables.get_mut("P").unwrap().insert(Uuid(1), Row::new());
+        let mut c = Row::new();
+        c.insert("p".into(), refs(&[2]));
+        db.tables.get_mut("C").unwrap().insert(Uuid(10), c);
+        let mut sr = Row::new();
+        sr.insert("ps".into(), refs(&[1, 2]));
+        db.tables.get_mut("S").unwrap().insert(Uuid(20), sr);
+        db.drop_dangling();
+        assert!(db.table("C").is_empty());
+        assert_eq!(db.table("S")[&Uuid(20)]["ps"].uuids(), vec![Uuid(1)]);
     }
 
     #[test]
