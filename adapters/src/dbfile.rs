@@ -11,7 +11,7 @@ use crate::ovsdb::{Database, Datum, Schema, Uuid};
 use crate::sha1;
 
 const MAGIC: &str = "OVSDB JSON";
-const CLUSTER_MAGIC: &str = "CLUSTER";
+const CLUSTER_MAGIC: &str = "OVSDB CLUSTER";
 
 /// Why a database file could not be read.
 #[derive(Debug)]
@@ -280,7 +280,7 @@ mod tests {
         ));
         assert!(matches!(parse(b"", "x", "T"), Err(FileError::NotOvsdb(_))));
         assert!(matches!(
-            parse(b"CLUSTER 10 abc\n", "x", "T"),
+            parse(b"OVSDB CLUSTER 10 abc\n", "x", "T"),
             Err(FileError::Clustered(_))
         ));
         let mut text = record(&schema().json);

@@ -73,13 +73,17 @@ impl Lab {
         lab
     }
 
+    /// A lab directory with nothing running yet.
+    pub fn empty() -> Lab {
+        Lab {
+            dir: TempDir::new("lab"),
+            pids: Vec::new(),
+        }
+    }
+
     /// Starts the two databases only.
     pub fn databases_only() -> Lab {
-        let dir = TempDir::new("lab");
-        let mut lab = Lab {
-            dir,
-            pids: Vec::new(),
-        };
+        let mut lab = Lab::empty();
         for (db, schema) in [
             ("nb", "/usr/share/ovn/ovn-nb.ovsschema"),
             ("sb", "/usr/share/ovn/ovn-sb.ovsschema"),
