@@ -62,13 +62,11 @@ pub fn run(args: Args) -> Result<(), String> {
         .and_then(|g| g.get("nb_cfg"))
         .and_then(|d| d.as_int())
         .unwrap_or(0);
-    let nb_options: Vec<(rules::Istr, rules::Istr)> = global
-        .map(|g| nb.get("NB_Global", g, "options").string_pairs())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
-    let out_db = state.to_database(schema, sb.as_ref(), nb_cfg, &nb_options);
+    let ipsec = global
+        .and_then(|g| g.get("ipsec"))
+        .and_then(|d| d.as_bool())
+        .unwrap_or(false);
+    let out_db = state.to_database(schema, sb.as_ref(), nb_cfg, ipsec);
     if let Some(p) = &args.sb_out {
         dbfile::write(p, &out_db).map_err(|e| format!("{}: {e}", p.display()))?;
     }

@@ -4,16 +4,19 @@
 //! the same flow). [`SbState::to_database`] lays the current rows out as an
 //! OVN_Southbound database: identical flows of several datapaths share one
 //! `Logical_DP_Group`, and every row UUID derives from the row's identity so that a
-//! recomputation yields the same UUIDs.
+//! recomputation yields the same UUIDs. The constant catalogues northd keeps in the SB
+//! (DHCP_Options, DHCPv6_Options, RBAC_Role and RBAC_Permission) are written here too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use adapters::{Atom, Database, Datum, Row, Schema, Uuid as DbUuid};
-use rules::output::{DatapathRow, Flow, McMember, Output, PortRow};
+use rules::output::{
+    AddressSetRow, DatapathRow, Flow, HaGroupRow, IpMulticastRow, McMember, Output, PortRow,
+};
 use rules::{Istr, Uuid};
 
 /// The version string ovn-northd 23.03.1 writes into SB_Global and NB_Global options.
-pub const NORTHD_INTERNAL_VERSION: &str = "23.03.1-20.27.0-70.6";
+pub use rules::sb::sb_global::NORTHD_INTERNAL_VERSION;
 
 /// Tables whose contents northd owns (everything else is copied from the input SB).
 const OWNED: &[&str] = &[
@@ -23,6 +26,124 @@ const OWNED: &[&str] = &[
     "Logical_Flow",
     "Logical_DP_Group",
     "Multicast_Group",
+    "HA_Chassis_Group",
+    "HA_Chassis",
+    "IP_Multicast",
+    "Address_Set",
+    "DHCP_Options",
+    "DHCPv6_Options",
+    "RBAC_Role",
+    "RBAC_Permission",
+];
+
+/// The DHCPv4 options ovn-northd 23.03.1 keeps in DHCP_Options: (name, code, type).
+pub const DHCP_OPTIONS: &[(&str, i64, &str)] = &[
+    ("offerip", 0, "ipv4"),
+    ("netmask", 1, "ipv4"),
+    ("router", 3, "ipv4"),
+    ("dns_server", 6, "ipv4"),
+    ("log_server", 7, "ipv4"),
+    ("lpr_server", 9, "ipv4"),
+    ("hostname", 12, "str"),
+    ("domain_name", 15, "str"),
+    ("swap_server", 16, "ipv4"),
+    ("ip_forward_enable", 19, "bool"),
+    ("policy_filter", 21, "ipv4"),
+    ("default_ttl", 23, "uint8"),
+    ("mtu", 26, "uint16"),
+    ("broadcast_address", 28, "ipv4"),
+    ("router_discovery", 31, "bool"),
+    ("router_solicitation", 32, "ipv4"),
+    ("arp_cache_timeout", 35, "uint32"),
+    ("ethernet_encap", 36, "bool"),
+    ("tcp_ttl", 37, "uint8"),
+    ("tcp_keepalive_interval", 38, "uint32"),
+    ("nis_server", 41, "ipv4"),
+    ("ntp_server", 42, "ipv4"),
+    ("netbios_name_server", 44, "ipv4"),
+    ("netbios_node_type", 46, "uint8"),
+    ("lease_time", 51, "uint32"),
+    ("server_id", 54, "ipv4"),
+    ("T1", 58, "uint32"),
+    ("T2", 59, "uint32"),
+    ("tftp_server", 66, "host_id"),
+    ("bootfile_name", 67, "str"),
+    ("domain_search_list", 119, "domains"),
+    ("classless_static_route", 121, "static_routes"),
+    ("tftp_server_address", 150, "ipv4"),
+    ("path_prefix", 210, "str"),
+    ("ms_classless_static_route", 249, "static_routes"),
+    ("wpad", 252, "str"),
+    ("next_server", 253, "ipv4"),
+    ("bootfile_name_alt", 254, "str"),
+];
+
+/// The DHCPv6 options, in DHCPv6_Options: (name, code, type).
+pub const DHCPV6_OPTIONS: &[(&str, i64, &str)] = &[
+    ("server_id", 2, "mac"),
+    ("ia_addr", 5, "ipv6"),
+    ("dns_server", 23, "ipv6"),
+    ("domain_search", 24, "str"),
+];
+
+/// The permissions of RBAC role `ovn-controller`: (table, authorization,
+/// insert_delete, update).
+pub const RBAC_PERMISSIONS: &[(&str, &[&str], bool, &[&str])] = &[
+    (
+        "Chassis",
+        &["name"],
+        true,
+        &[
+            "nb_cfg",
+            "external_ids",
+            "encaps",
+            "vtep_logical_switches",
+            "other_config",
+            "transport_zones",
+        ],
+    ),
+    (
+        "Chassis_Private",
+        &["name"],
+        true,
+        &["nb_cfg", "nb_cfg_timestamp", "chassis", "external_ids"],
+    ),
+    (
+        "Controller_Event",
+        &[""],
+        true,
+        &["chassis", "event_info", "event_type", "seq_num"],
+    ),
+    ("Encap", &["chassis_name"], true, &["type", "options", "ip"]),
+    ("FDB", &[""], true, &["dp_key", "mac", "port_key"]),
+    (
+        "Port_Binding",
+        &[""],
+        false,
+        &[
+            "chassis",
+            "additional_chassis",
+            "encap",
+            "additional_encap",
+            "up",
+            "virtual_parent",
+            "options",
+        ],
+    ),
+    (
+        "MAC_Binding",
+        &[""],
+        true,
+        &["logical_port", "ip", "mac", "datapath", "timestamp"],
+    ),
+    ("Service_Monitor", &[""], false, &["status"]),
+    (
+        "IGMP_Group",
+        &[""],
+        true,
+        &["address", "chassis", "datapath", "ports"],
+    ),
+    ("BFD", &[""], false, &["status"]),
 ];
 
 #[derive(Default)]
@@ -59,6 +180,46 @@ fn uuid_ref(u: DbUuid) -> Datum {
     Datum::scalar(Atom::Uuid(u))
 }
 
+/// DHCP_Options, DHCPv6_Options, RBAC_Permission and the `ovn-controller` RBAC_Role.
+fn write_catalogues(db: &mut Database, ids: &RowIds) {
+    for (table, opts) in [
+        ("DHCP_Options", DHCP_OPTIONS),
+        ("DHCPv6_Options", DHCPV6_OPTIONS),
+    ] {
+        let t = db.tables.entry(table.into()).or_default();
+        for (name, code, kind) in opts {
+            let mut r = Row::new();
+            r.insert("name".into(), Datum::str(name));
+            r.insert("code".into(), Datum::int(*code));
+            r.insert("type".into(), Datum::str(kind));
+            t.insert(ids.keyed(table, name), r);
+        }
+    }
+    let strs = |v: &[&str]| Datum::set(v.iter().map(|s| Atom::String(s.to_string())).collect());
+    let mut perms = Vec::new();
+    let t = db.tables.entry("RBAC_Permission".into()).or_default();
+    for (table, auth, insdel, update) in RBAC_PERMISSIONS {
+        let u = ids.keyed("RBAC_Permission", table);
+        let mut r = Row::new();
+        r.insert("table".into(), Datum::str(table));
+        r.insert("authorization".into(), strs(auth));
+        r.insert(
+            "insert_delete".into(),
+            Datum::scalar(Atom::Boolean(*insdel)),
+        );
+        r.insert("update".into(), strs(update));
+        t.insert(u, r);
+        perms.push((Atom::String(table.to_string()), Atom::Uuid(u)));
+    }
+    let mut r = Row::new();
+    r.insert("name".into(), Datum::str("ovn-controller"));
+    r.insert("permissions".into(), Datum::map(perms));
+    db.tables
+        .entry("RBAC_Role".into())
+        .or_default()
+        .insert(ids.keyed("RBAC_Role", "ovn-controller"), r);
+}
+
 /// UUIDs of Datapath_Binding and Port_Binding rows: the ones the Southbound already has
 /// for the same datapath / port (so references to them stay valid), else derived from the
 /// row's identity.
@@ -66,7 +227,20 @@ fn uuid_ref(u: DbUuid) -> Datum {
 struct RowIds {
     dps: HashMap<Uuid, DbUuid>,
     pbs: HashMap<String, DbUuid>,
+    /// Rows northd reconciles by a key column: (table, key) -> UUID.
+    keyed: HashMap<(&'static str, String), DbUuid>,
 }
+
+/// Tables whose rows keep their UUIDs by a key column (IP_Multicast: its datapath).
+const KEYED: &[(&str, &str)] = &[
+    ("HA_Chassis_Group", "name"),
+    ("IP_Multicast", "datapath"),
+    ("Address_Set", "name"),
+    ("DHCP_Options", "name"),
+    ("DHCPv6_Options", "name"),
+    ("RBAC_Role", "name"),
+    ("RBAC_Permission", "table"),
+];
 
 impl RowIds {
     fn from_base(base: Option<&Database>) -> RowIds {
@@ -87,13 +261,36 @@ impl RowIds {
                 ids.pbs.insert(name.to_string(), *u);
             }
         }
+        for (table, col) in KEYED {
+            for (u, r) in db.table(table) {
+                let d = db.get(table, r, col);
+                let key = match d.as_uuid() {
+                    Some(dp) => dp.to_string(),
+                    None => d.as_str().unwrap_or_default().to_string(),
+                };
+                ids.keyed.insert((table, key), *u);
+            }
+        }
         ids
     }
+    /// The UUID of the `table` row with key `key`.
+    fn keyed(&self, table: &'static str, key: &str) -> DbUuid {
+        self.keyed
+            .get(&(table, key.to_string()))
+            .copied()
+            .unwrap_or_else(|| content_uuid(&[table, key]))
+    }
     fn dp(&self, nb: Uuid) -> DbUuid {
-        self.dps.get(&nb).copied().unwrap_or_else(|| content_uuid(&["Datapath_Binding", &nb.to_string()]))
+        self.dps
+            .get(&nb)
+            .copied()
+            .unwrap_or_else(|| content_uuid(&["Datapath_Binding", &nb.to_string()]))
     }
     fn pb(&self, name: &str) -> DbUuid {
-        self.pbs.get(name).copied().unwrap_or_else(|| content_uuid(&["Port_Binding", name]))
+        self.pbs
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| content_uuid(&["Port_Binding", name]))
     }
 }
 
@@ -119,13 +316,14 @@ impl SbState {
     }
 
     /// The Southbound database these rows make. Tables northd does not own are copied
-    /// from `base` (chassis, encaps, MAC bindings, ...).
+    /// from `base` (chassis, encaps, MAC bindings, ...); so are the SB_Global columns
+    /// northd never writes. `nb_cfg` and `ipsec` come from NB_Global.
     pub fn to_database(
         &self,
         schema: Schema,
         base: Option<&Database>,
         nb_cfg: i64,
-        nb_options: &[(Istr, Istr)],
+        ipsec: bool,
     ) -> Database {
         let mut db = Database::new(schema);
         let ids = RowIds::from_base(base);
@@ -140,7 +338,10 @@ impl SbState {
         let mut ports: Vec<&PortRow> = Vec::new();
         let mut mcs: BTreeMap<(Uuid, Istr), (u32, BTreeSet<Istr>)> = BTreeMap::new();
         let mut flows: BTreeMap<(rules::Stage, u16, &Istr, &Istr), Vec<&Flow>> = BTreeMap::new();
-        let mut extra_options: Vec<(Istr, Istr)> = Vec::new();
+        let mut options: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut ha_groups: BTreeMap<&Istr, &HaGroupRow> = BTreeMap::new();
+        let mut ip_mcast: Vec<&IpMulticastRow> = Vec::new();
+        let mut address_sets: BTreeMap<&Istr, &AddressSetRow> = BTreeMap::new();
         for o in self.rows() {
             match o {
                 Output::Datapath(d) => {
@@ -162,34 +363,111 @@ impl SbState {
                     .entry((f.stage, f.priority, &f.match_, &f.actions))
                     .or_default()
                     .push(f),
-                Output::SbOption(k, v) => extra_options.push((k.clone(), v.clone())),
-                _ => {}
+                Output::SbOption(k, v) => {
+                    options.insert(k, v);
+                }
+                Output::HaGroup(g) => {
+                    // Two ports may use one group; rows of one name are equal.
+                    ha_groups.entry(&g.name).or_insert(g);
+                }
+                Output::IpMulticast(r) => ip_mcast.push(r),
+                Output::AddressSet(a) => {
+                    address_sets.entry(&a.name).or_insert(a);
+                }
+                Output::Diag(_) => {}
             }
         }
+        ip_mcast.sort();
 
-        // SB_Global.
-        let mut options: BTreeMap<String, String> = nb_options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        options.insert("max_tunid".into(), "16711680".into());
-        options.insert(
-            "northd_internal_version".into(),
-            NORTHD_INTERNAL_VERSION.into(),
-        );
-        for (k, v) in extra_options {
-            options.insert(k.to_string(), v.to_string());
-        }
-        let mut g = Row::new();
+        // SB_Global: the base row (connections, ssl, external_ids are not northd's).
+        let (gu, mut g) = base
+            .and_then(|b| b.table("SB_Global").iter().next())
+            .map(|(u, r)| (*u, r.clone()))
+            .unwrap_or_else(|| (content_uuid(&["SB_Global"]), Row::new()));
         g.insert("nb_cfg".into(), Datum::int(nb_cfg));
+        g.insert("ipsec".into(), Datum::scalar(Atom::Boolean(ipsec)));
         g.insert(
             "options".into(),
-            Datum::string_map(options.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            Datum::string_map(options.iter().map(|(k, v)| (*k, *v))),
         );
         db.tables
             .entry("SB_Global".into())
             .or_default()
-            .insert(content_uuid(&["SB_Global"]), g);
+            .insert(gu, g);
+
+        // SB Chassis by name (copied from the base), for HA_Chassis and requested chassis.
+        let chassis: BTreeMap<String, DbUuid> = db
+            .table("Chassis")
+            .iter()
+            .filter_map(|(u, r)| Some((db.get("Chassis", r, "name").as_str()?.to_string(), *u)))
+            .collect();
+        let chassis_refs = |names: &mut dyn Iterator<Item = &Istr>| -> Datum {
+            Datum::set(
+                names
+                    .filter_map(|n| chassis.get(n.as_str()))
+                    .map(|u| Atom::Uuid(*u))
+                    .collect(),
+            )
+        };
+
+        // HA_Chassis_Group and HA_Chassis.
+        let mut ha_chassis: BTreeMap<DbUuid, Row> = BTreeMap::new();
+        let t = db.tables.entry("HA_Chassis_Group".into()).or_default();
+        for g in ha_groups.values() {
+            let mut members = Vec::new();
+            for (c, prio) in &g.members {
+                let u = content_uuid(&["HA_Chassis", &g.name, c, &prio.to_string()]);
+                let mut r = Row::new();
+                r.insert("chassis".into(), chassis_refs(&mut std::iter::once(c)));
+                r.insert("priority".into(), Datum::int(*prio));
+                r.insert(
+                    "external_ids".into(),
+                    Datum::string_map([("chassis-name", c.as_str())]),
+                );
+                ha_chassis.insert(u, r);
+                members.push(Atom::Uuid(u));
+            }
+            let mut r = Row::new();
+            r.insert("name".into(), Datum::str(&g.name));
+            r.insert("ha_chassis".into(), Datum::set(members));
+            r.insert("external_ids".into(), smap_datum(&g.external_ids));
+            t.insert(ids.keyed("HA_Chassis_Group", &g.name), r);
+        }
+        db.tables.insert("HA_Chassis".into(), ha_chassis);
+
+        // IP_Multicast.
+        let t = db.tables.entry("IP_Multicast".into()).or_default();
+        for m in ip_mcast.iter().filter(|m| dps.contains_key(&m.dp)) {
+            let mut r = Row::new();
+            r.insert("datapath".into(), uuid_ref(ids.dp(m.dp)));
+            r.insert("enabled".into(), Datum::scalar(Atom::Boolean(m.enabled)));
+            r.insert("querier".into(), Datum::scalar(Atom::Boolean(m.querier)));
+            r.insert("table_size".into(), Datum::int(m.table_size));
+            r.insert("idle_timeout".into(), Datum::int(m.idle_timeout));
+            r.insert("query_interval".into(), Datum::int(m.query_interval));
+            r.insert("query_max_resp".into(), Datum::int(m.query_max_resp));
+            for (c, v) in [
+                ("eth_src", &m.eth_src),
+                ("ip4_src", &m.ip4_src),
+                ("ip6_src", &m.ip6_src),
+            ] {
+                if let Some(v) = v {
+                    r.insert(c.into(), Datum::str(v));
+                }
+            }
+            t.insert(ids.keyed("IP_Multicast", &ids.dp(m.dp).to_string()), r);
+        }
+
+        // Address_Set.
+        let t = db.tables.entry("Address_Set".into()).or_default();
+        for a in address_sets.values() {
+            let mut r = Row::new();
+            r.insert("name".into(), Datum::str(&a.name));
+            r.insert("addresses".into(), str_set(&a.addresses));
+            t.insert(ids.keyed("Address_Set", &a.name), r);
+        }
+
+        write_catalogues(&mut db, &ids);
 
         // Datapath_Binding.
         let t = db.tables.entry("Datapath_Binding".into()).or_default();
@@ -222,6 +500,24 @@ impl SbState {
             );
             r.insert("nat_addresses".into(), str_set(&p.nat_addresses));
             r.insert("up".into(), Datum::set(vec![Atom::Boolean(false)]));
+            if let Some(g) = p
+                .ha_chassis_group
+                .as_ref()
+                .filter(|g| ha_groups.contains_key(g))
+            {
+                r.insert(
+                    "ha_chassis_group".into(),
+                    uuid_ref(ids.keyed("HA_Chassis_Group", g)),
+                );
+            }
+            r.insert(
+                "requested_chassis".into(),
+                chassis_refs(&mut p.requested_chassis.iter()),
+            );
+            r.insert(
+                "requested_additional_chassis".into(),
+                chassis_refs(&mut p.requested_additional_chassis.iter()),
+            );
             t.insert(ids.pb(&p.logical_port), r);
         }
 
@@ -288,12 +584,7 @@ impl SbState {
                 let mut gr = Row::new();
                 gr.insert(
                     "datapaths".into(),
-                    Datum::set(
-                        members
-                            .iter()
-                            .map(|f| Atom::Uuid(ids.dp(f.dp)))
-                            .collect(),
-                    ),
+                    Datum::set(members.iter().map(|f| Atom::Uuid(ids.dp(f.dp))).collect()),
                 );
                 groups.insert(gu, gr);
                 r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));

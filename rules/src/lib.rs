@@ -81,9 +81,13 @@ pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
         .concat(lr_in::lr_in_arp_request::dataflow(&m))
         .map(Output::Flow);
 
+    let ha = sb::ha_chassis_group::build(&m);
     flows
         .concat(sb::datapath_binding::rows(&m))
-        .concat(sb::port_binding::rows(&m))
+        .concat(sb::port_binding::rows(&m, &ha))
         .concat(sb::multicast_group::rows(&m))
+        .concat(ha.rows)
+        .concat(sb::ip_multicast::rows(&m))
+        .concat(sb::sb_global::rows(&m))
         .concat(m.diags.clone())
 }

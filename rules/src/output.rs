@@ -114,8 +114,11 @@ pub struct PortRow {
     pub parent_port: Option<Istr>,
     pub tag: Option<i64>,
     pub nat_addresses: Vec<Istr>,
+    /// The SB HA_Chassis_Group, by name.
     pub ha_chassis_group: Option<Istr>,
+    /// Chassis, by name.
     pub requested_chassis: Option<Istr>,
+    pub requested_additional_chassis: Vec<Istr>,
 }
 
 /// One member of an SB Multicast_Group (a group with no member is not written).
@@ -135,6 +138,29 @@ pub struct HaGroupRow {
     pub external_ids: Smap,
 }
 
+/// SB IP_Multicast of one logical switch (`dp`). The `*_src` columns are written only
+/// when configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct IpMulticastRow {
+    pub dp: Uuid,
+    pub enabled: bool,
+    pub querier: bool,
+    pub table_size: i64,
+    pub idle_timeout: i64,
+    pub query_interval: i64,
+    pub query_max_resp: i64,
+    pub eth_src: Option<Istr>,
+    pub ip4_src: Option<Istr>,
+    pub ip6_src: Option<Istr>,
+}
+
+/// SB Address_Set.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AddressSetRow {
+    pub name: Istr,
+    pub addresses: Vec<Istr>,
+}
+
 /// A warning about an NB row that was skipped in part or whole.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Diag {
@@ -150,9 +176,10 @@ pub enum Output {
     Port(PortRow),
     McMember(McMember),
     HaGroup(HaGroupRow),
-    /// An SB IP_Multicast row for this switch.
-    IpMulticast(Uuid),
-    /// SB_Global options northd adds (key, value).
+    IpMulticast(IpMulticastRow),
+    AddressSet(AddressSetRow),
+    /// One key of SB_Global options (key, value): the NB_Global options as northd
+    /// rewrites them, plus the SB-only keys.
     SbOption(Istr, Istr),
     Diag(Diag),
 }

@@ -3,7 +3,7 @@
 //! datapath they sit on and their peers. Built once here; stages never re-parse strings.
 
 pub mod addr;
-mod keys;
+pub mod keys;
 
 use std::sync::Arc;
 
@@ -196,9 +196,12 @@ pub struct Model<'s> {
     pub routes: Coll<'s, (Arc<Router>, Arc<StaticRoute>)>,
     pub keys: Keys<'s>,
     pub diags: Coll<'s, Output>,
+    /// The input relation itself, for rules that read rows the model does not join
+    /// (chassis, gateway chassis, HA chassis groups).
+    pub input: Coll<'s, Input>,
 }
 
-fn pick<'s, T: ExchangeData + std::hash::Hash>(
+pub(crate) fn pick<'s, T: ExchangeData + std::hash::Hash>(
     input: &Coll<'s, Input>,
     f: fn(&Input) -> Option<T>,
 ) -> Coll<'s, T> {
@@ -510,6 +513,7 @@ impl<'s> Model<'s> {
 
         let keys = Keys::new(&input, &switches, &routers, &lsps, &lrps, &cfg);
         Model {
+            input,
             cfg,
             switches,
             lsps,

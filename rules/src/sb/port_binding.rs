@@ -1,12 +1,16 @@
 //! Port_Binding: one row per switch port, per router port of an enabled router, and per
 //! `cr-` port of a distributed gateway port.
 
-use engine::Coll;
+use std::sync::Arc;
 
-use crate::input::{Smap, smap_get};
+use engine::Coll;
+use serde::{Deserialize, Serialize};
+
+use crate::input::{Input, Smap, Uuid, smap_get};
 use crate::intern::Istr;
-use crate::model::{Lrp, Lsp, Model};
-use crate::output::{Output, PortRow};
+use crate::model::{Lrp, Lsp, Model, pick};
+use crate::output::{Diag, Output, PortRow};
+use crate::sb::ha_chassis_group::HaGroups;
 
 fn lsp_row(p: &Lsp) -> PortRow {
     let nb = &p.nb;
@@ -39,15 +43,13 @@ fn lsp_row(p: &Lsp) -> PortRow {
         }
         row.options = opts;
         // Gratuitous ARP for the router port's addresses from the gateway chassis.
-        if let Some(peer) = &p.peer {
-            if peer.is_dgp {
-                let mut s = peer.networks.mac.to_string();
-                for n in &peer.networks.ipv4 {
-                    s.push_str(&format!(" {}", n.addr));
-                }
-                s.push_str(&format!(" is_chassis_resident(\"{}\")", peer.cr_name()));
-                row.nat_addresses = vec![s.into()];
+        if let Some(peer) = p.peer.as_ref().filter(|peer| peer.is_dgp) {
+            let mut s = peer.networks.mac.to_string();
+            for n in &peer.networks.ipv4 {
+                s.push_str(&format!(" {}", n.addr));
             }
+            s.push_str(&format!(" is_chassis_resident(\"{}\")", peer.cr_name()));
+            row.nat_addresses = vec![s.into()];
         }
     } else {
         row.options = nb.options.clone();
@@ -60,7 +62,126 @@ fn lsp_row(p: &Lsp) -> PortRow {
     row
 }
 
-fn lrp_rows(p: &Lrp, peer: Option<Istr>) -> Vec<PortRow> {
+/// The entries of `options:requested-chassis`, as `strtok_r(s, ",")` splits them.
+fn requested_chassis(p: &Lsp) -> Vec<Istr> {
+    if p.is_router() {
+        return Vec::new();
+    }
+    smap_get(&p.nb.options, "requested-chassis")
+        .map(|s| {
+            s.split(',')
+                .filter(|t| !t.is_empty())
+                .map(Istr::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A switch port whose row needs joins: requested chassis to look up, or an HA group.
+fn lsp_needs_join(p: &Lsp) -> bool {
+    !p.is_router()
+        && (smap_get(&p.nb.options, "requested-chassis").is_some()
+            || (p.kind() == "external" && p.nb.ha_chassis_group.is_some()))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+enum LspPart {
+    Port(Arc<Lsp>),
+    /// Entry `idx` of requested-chassis names chassis `name`: by name (rank 0) or by
+    /// hostname (rank 1, the lowest chassis UUID wins).
+    Chassis(usize, u8, Uuid, Istr),
+    Group(Istr),
+}
+
+/// Rows of the switch ports that need joins (`lsp_needs_join`), and the warnings
+/// about requested chassis that do not exist.
+fn joined_lsp_rows<'s>(m: &Model<'s>, ha: &HaGroups<'s>) -> (Coll<'s, PortRow>, Coll<'s, Output>) {
+    let ports = m.lsps.clone().filter(|p| lsp_needs_join(p));
+    let chassis = pick(&m.input, |i| match i {
+        Input::Chassis(c) => Some(c.clone()),
+        _ => None,
+    });
+    let lookup = chassis
+        .clone()
+        .map(|c| (c.name.clone(), (0u8, c.uuid, c.name.clone())))
+        .concat(
+            chassis
+                .filter(|c| !c.hostname.is_empty())
+                .map(|c| (c.hostname.clone(), (1u8, c.uuid, c.name.clone()))),
+        );
+    let hits = ports
+        .clone()
+        .flat_map(|p| {
+            requested_chassis(&p)
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (t, (p.nb.uuid, i)))
+                .collect::<Vec<_>>()
+        })
+        .join(lookup)
+        .map(|(_, ((lsp, i), (rank, u, name)))| (lsp, LspPart::Chassis(i, rank, u, name)));
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    enum Out {
+        Row(PortRow),
+        Diag(Output),
+    }
+    let out = ports
+        .map(|p| (p.nb.uuid, LspPart::Port(p)))
+        .concat(hits)
+        .concat(ha.by_port.clone().map(|(u, g)| (u, LspPart::Group(g))))
+        .reduce(|_, parts, out| {
+            let mut port = None;
+            let mut group = None;
+            let mut found: Vec<(usize, u8, Uuid, &Istr)> = Vec::new();
+            for (p, _) in parts {
+                match p {
+                    LspPart::Port(p) => port = Some(p.clone()),
+                    LspPart::Chassis(i, r, u, n) => found.push((*i, *r, *u, n)),
+                    LspPart::Group(g) => group = Some(g.clone()),
+                }
+            }
+            let Some(p) = port else { return };
+            found.sort();
+            let mut row = lsp_row(&p);
+            let mut chassis = Vec::new();
+            for (i, t) in requested_chassis(&p).iter().enumerate() {
+                match found.iter().find(|f| f.0 == i) {
+                    Some(f) => chassis.push(f.3.clone()),
+                    None => out.push((
+                        Out::Diag(Output::Diag(Diag {
+                            table: "Logical_Switch_Port".into(),
+                            row: p.nb.uuid,
+                            message: format!(
+                                "Unknown chassis '{t}' set in options:requested-chassis on LSP '{}'.",
+                                p.name()
+                            )
+                            .into(),
+                        })),
+                        1,
+                    )),
+                }
+            }
+            let mut chassis = chassis.into_iter();
+            row.requested_chassis = chassis.next();
+            row.requested_additional_chassis = chassis.collect();
+            if p.kind() == "external" {
+                row.ha_chassis_group = group;
+            }
+            out.push((Out::Row(row), 1));
+        })
+        .map(|(_, o)| o);
+    let rows = out.clone().flat_map(|o| match o {
+        Out::Row(r) => Some(r),
+        Out::Diag(_) => None,
+    });
+    let diags = out.flat_map(|o| match o {
+        Out::Diag(d) => Some(d),
+        Out::Row(_) => None,
+    });
+    (rows, diags)
+}
+
+fn lrp_rows(p: &Lrp, peer: Option<Istr>, group: Option<Istr>) -> Vec<PortRow> {
     let nb = &p.nb;
     let mut mac = nb.mac.to_string();
     for n in &nb.networks {
@@ -101,10 +222,6 @@ fn lrp_rows(p: &Lrp, peer: Option<Istr>) -> Vec<PortRow> {
             None => options.push(("always-redirect".into(), "true".into())),
         }
         options.sort();
-        let group = nb
-            .ha_chassis_group
-            .map(|_| nb.name.clone())
-            .unwrap_or_else(|| nb.name.clone());
         rows.push(PortRow {
             logical_port: p.cr_name().into(),
             dp: p.dp(),
@@ -112,15 +229,21 @@ fn lrp_rows(p: &Lrp, peer: Option<Istr>) -> Vec<PortRow> {
             mac: vec![mac.into()],
             options,
             external_ids: nb.external_ids.clone(),
-            ha_chassis_group: Some(group),
+            ha_chassis_group: group,
             ..Default::default()
         });
     }
     rows
 }
 
-pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
-    let lsp = m.lsps.clone().map(|p| lsp_row(&p));
+pub(crate) fn rows<'s>(m: &Model<'s>, ha: &HaGroups<'s>) -> Coll<'s, Output> {
+    let (joined, diags) = joined_lsp_rows(m, ha);
+    let lsp = m
+        .lsps
+        .clone()
+        .filter(|p| !lsp_needs_join(p))
+        .map(|p| lsp_row(&p))
+        .concat(joined);
     // A router port's peer: the router-type switch port naming it, or its `peer` column.
     let switch_peer = m.lsps.clone().flat_map(|l| {
         l.peer
@@ -142,25 +265,29 @@ pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
         Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
     )]
     enum Part {
-        Port(std::sync::Arc<Lrp>),
+        Port(Arc<Lrp>),
         Peer(Istr),
+        Group(Istr),
     }
     let lrp = m
         .lrps
         .clone()
         .map(|l| (l.nb.uuid, Part::Port(l)))
         .concat(peers.map(|(u, n)| (u, Part::Peer(n))))
+        .concat(ha.by_port.clone().map(|(u, g)| (u, Part::Group(g))))
         .reduce(|_, parts, out| {
             let mut port = None;
             let mut peer = None;
+            let mut group = None;
             for (p, _) in parts {
                 match p {
                     Part::Port(l) => port = Some(l.clone()),
                     Part::Peer(n) => peer = Some(n.clone()),
+                    Part::Group(g) => group = Some(g.clone()),
                 }
             }
             if let Some(l) = port {
-                for r in lrp_rows(&l, peer) {
+                for r in lrp_rows(&l, peer, group) {
                     out.push((r, 1));
                 }
             }
@@ -173,4 +300,5 @@ pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
             r.tunnel_key = key;
             Output::Port(r)
         })
+        .concat(diags)
 }
