@@ -5,3 +5,4 @@ pub mod compute;
 pub mod driver;
 pub mod nb;
 pub mod sb;
+pub mod synth;

@@ -169,36 +169,6 @@ fn bad_topology(lab: &Lab) {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         nbctl_raw(lab, &a);
     }
-    // A switch port and a router port with the same name.
-    nbctl_raw(
-        lab,
-        &[
-            "--id=@p",
-            "create",
-            "Logical_Router_Port",
-            "name=clash",
-            "mac=\"00:00:00:00:ff:03\"",
-            "networks=10.7.0.1/24",
-            "--",
-            "add",
-            "Logical_Router",
-            "lr0",
-            "ports",
-            "@p",
-        ],
-    );
-    nbctl_raw(
-        lab,
-        &[
-            "lsp-add",
-            "sw0",
-            "clash",
-            "--",
-            "lsp-set-addresses",
-            "clash",
-            "00:00:00:00:00:07 10.0.0.7",
-        ],
-    );
 }
 
 #[test]
@@ -237,7 +207,6 @@ fn bad_rows_are_skipped_with_a_warning_and_the_rest_matches_ovn_northd() {
         "Address family doesn't match",
         "No path for static route 10.22.0.0/16",
         "Bad out port nowhere",
-        "duplicate logical port clash",
     ] {
         assert!(
             warnings.contains(needle),
@@ -251,6 +220,86 @@ fn bad_rows_are_skipped_with_a_warning_and_the_rest_matches_ovn_northd() {
             "warning without a row: {line}"
         );
     }
+}
+
+/// A switch port and a router port with the same name: ovn-northd keeps whichever its
+/// hash table visits first; ovn-dd keeps the router port, warns about the switch port,
+/// and translates everything else.
+#[test]
+fn a_port_name_clash_keeps_the_router_port() {
+    let lab = Lab::with_northd();
+    lab.nbctl(&["ls-add", "sw0"]);
+    lab.nbctl(&["lr-add", "lr0"]);
+    lab.nbctl(&[
+        "lsp-add",
+        "sw0",
+        "vm",
+        "--",
+        "lsp-set-addresses",
+        "vm",
+        "00:00:00:00:00:01 10.0.0.11",
+    ]);
+    // A switch port and a router port with the same name.
+    nbctl_raw(
+        &lab,
+        &[
+            "--id=@p",
+            "create",
+            "Logical_Router_Port",
+            "name=clash",
+            "mac=\"00:00:00:00:ff:03\"",
+            "networks=10.7.0.1/24",
+            "--",
+            "add",
+            "Logical_Router",
+            "lr0",
+            "ports",
+            "@p",
+        ],
+    );
+    nbctl_raw(
+        &lab,
+        &[
+            "lsp-add",
+            "sw0",
+            "clash",
+            "--",
+            "lsp-set-addresses",
+            "clash",
+            "00:00:00:00:00:07 10.0.0.7",
+        ],
+    );
+    lab.sync();
+    let (nb, sb) = (lab.nb_file(), lab.sb_file());
+    let out = Command::new(ovn_dd())
+        .args([
+            "compute",
+            "--nb",
+            nb.to_str().unwrap(),
+            "--sb",
+            sb.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let flows = String::from_utf8(out.stdout).unwrap();
+    let warnings = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        warnings.contains("duplicate logical port clash"),
+        "{warnings}"
+    );
+    assert!(
+        flows.contains("match=(eth.mcast && inport == \"clash\")"),
+        "the router port is translated"
+    );
+    assert!(
+        !flows.contains("outport = \"clash\"; output;"),
+        "the switch port is not"
+    );
+    assert!(
+        flows.contains("outport = \"vm\"; output;"),
+        "the rest is translated"
+    );
 }
 
 #[test]

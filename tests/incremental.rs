@@ -26,7 +26,11 @@ impl Rng {
         self.below(100) < p
     }
     fn pick<T: Clone>(&mut self, v: &[T]) -> Option<T> {
-        if v.is_empty() { None } else { Some(v[self.below(v.len() as u64) as usize].clone()) }
+        if v.is_empty() {
+            None
+        } else {
+            Some(v[self.below(v.len() as u64) as usize].clone())
+        }
     }
 }
 
@@ -61,19 +65,49 @@ impl World {
         self.rows.values().filter_map(f).collect()
     }
     fn switches(&self) -> Vec<LogicalSwitch> {
-        self.of(|i| if let Input::Ls(x) = i { Some(x.clone()) } else { None })
+        self.of(|i| {
+            if let Input::Ls(x) = i {
+                Some(x.clone())
+            } else {
+                None
+            }
+        })
     }
     fn routers(&self) -> Vec<LogicalRouter> {
-        self.of(|i| if let Input::Lr(x) = i { Some(x.clone()) } else { None })
+        self.of(|i| {
+            if let Input::Lr(x) = i {
+                Some(x.clone())
+            } else {
+                None
+            }
+        })
     }
     fn lsps(&self) -> Vec<LogicalSwitchPort> {
-        self.of(|i| if let Input::Lsp(x) = i { Some(x.clone()) } else { None })
+        self.of(|i| {
+            if let Input::Lsp(x) = i {
+                Some(x.clone())
+            } else {
+                None
+            }
+        })
     }
     fn lrps(&self) -> Vec<LogicalRouterPort> {
-        self.of(|i| if let Input::Lrp(x) = i { Some(x.clone()) } else { None })
+        self.of(|i| {
+            if let Input::Lrp(x) = i {
+                Some(x.clone())
+            } else {
+                None
+            }
+        })
     }
     fn chassis(&self) -> Vec<Chassis> {
-        self.of(|i| if let Input::Chassis(x) = i { Some(x.clone()) } else { None })
+        self.of(|i| {
+            if let Input::Chassis(x) = i {
+                Some(x.clone())
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -98,7 +132,13 @@ impl Txn<'_> {
 }
 
 fn mac(rng: &mut Rng) -> String {
-    format!("0a:00:{:02x}:{:02x}:{:02x}:{:02x}", rng.below(256), rng.below(256), rng.below(256), rng.below(256))
+    format!(
+        "0a:00:{:02x}:{:02x}:{:02x}:{:02x}",
+        rng.below(256),
+        rng.below(256),
+        rng.below(256),
+        rng.below(256)
+    )
 }
 
 /// One random change. Returns members whose requested key changed (exempt from the
@@ -110,7 +150,14 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
     match rng.below(16) {
         0 | 1 => {
             let u = t.w.fresh(rng);
-            t.put(u, Input::Ls(LogicalSwitch { uuid: u, name: s(&format!("ls{}", u.0 & 0xffff)), ..Default::default() }));
+            t.put(
+                u,
+                Input::Ls(LogicalSwitch {
+                    uuid: u,
+                    name: s(&format!("ls{}", u.0 & 0xffff)),
+                    ..Default::default()
+                }),
+            );
         }
         2 => {
             if let Some(sw) = rng.pick(&sws) {
@@ -127,7 +174,12 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 let addr = match rng.below(5) {
                     0 => "unknown".to_string(),
                     1 => format!("{} 10.{net}.0.{}", mac(rng), rng.below(250) + 2),
-                    2 => format!("{} 10.{net}.0.{} fd{net:02x}::{:x}", mac(rng), rng.below(250) + 2, rng.below(999) + 2),
+                    2 => format!(
+                        "{} 10.{net}.0.{} fd{net:02x}::{:x}",
+                        mac(rng),
+                        rng.below(250) + 2,
+                        rng.below(999) + 2
+                    ),
                     3 => mac(rng),
                     _ => format!("{} 10.{net}.1.{}", mac(rng), rng.below(250) + 2),
                 };
@@ -144,7 +196,11 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                         kind: s(kind),
                         addresses: vec![s(&addr)],
                         enabled: if rng.chance(15) { Some(false) } else { None },
-                        port_security: if rng.chance(20) { vec![s(&addr)] } else { vec![] },
+                        port_security: if rng.chance(20) {
+                            vec![s(&addr)]
+                        } else {
+                            vec![]
+                        },
                         ..Default::default()
                     }),
                 );
@@ -169,8 +225,17 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
             // Update a port.
             if let Some(mut p) = rng.pick(&t.w.lsps()) {
                 match rng.below(3) {
-                    0 => p.enabled = if p.enabled == Some(false) { None } else { Some(false) },
-                    1 => p.addresses = vec![s(&format!("{} 10.9.0.{}", mac(rng), rng.below(200) + 2))],
+                    0 => {
+                        p.enabled = if p.enabled == Some(false) {
+                            None
+                        } else {
+                            Some(false)
+                        }
+                    }
+                    1 => {
+                        p.addresses =
+                            vec![s(&format!("{} 10.9.0.{}", mac(rng), rng.below(200) + 2))]
+                    }
                     _ => p.up = Some(!p.up.unwrap_or(false)),
                 }
                 t.put(p.uuid, Input::Lsp(p));
@@ -178,7 +243,14 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
         }
         8 => {
             let u = t.w.fresh(rng);
-            t.put(u, Input::Lr(LogicalRouter { uuid: u, name: s(&format!("lr{}", u.0 & 0xffff)), ..Default::default() }));
+            t.put(
+                u,
+                Input::Lr(LogicalRouter {
+                    uuid: u,
+                    name: s(&format!("lr{}", u.0 & 0xffff)),
+                    ..Default::default()
+                }),
+            );
         }
         9 => {
             if let Some(lr) = rng.pick(&lrs) {
@@ -205,7 +277,11 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                         name: s(&lrp_name),
                         mac: s(&mac(rng)),
                         networks,
-                        gateway_chassis: if rng.chance(15) { vec![Uuid(77)] } else { vec![] },
+                        gateway_chassis: if rng.chance(15) {
+                            vec![Uuid(77)]
+                        } else {
+                            vec![]
+                        },
                         ..Default::default()
                     }),
                 );
@@ -232,9 +308,23 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
             // Change a router port.
             if let Some(mut p) = rng.pick(&t.w.lrps()) {
                 match rng.below(3) {
-                    0 => p.enabled = if p.enabled == Some(false) { None } else { Some(false) },
-                    1 => p.networks.push(s(&format!("192.168.{}.1/24", rng.below(200)))),
-                    _ => p.gateway_chassis = if p.gateway_chassis.is_empty() { vec![Uuid(77)] } else { vec![] },
+                    0 => {
+                        p.enabled = if p.enabled == Some(false) {
+                            None
+                        } else {
+                            Some(false)
+                        }
+                    }
+                    1 => p
+                        .networks
+                        .push(s(&format!("192.168.{}.1/24", rng.below(200)))),
+                    _ => {
+                        p.gateway_chassis = if p.gateway_chassis.is_empty() {
+                            vec![Uuid(77)]
+                        } else {
+                            vec![]
+                        }
+                    }
                 }
                 p.networks.sort();
                 p.networks.dedup();
@@ -250,14 +340,31 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 } else {
                     let u = t.w.fresh(rng);
                     let (prefix, nexthop) = match rng.below(4) {
-                        0 => ("0.0.0.0/0".to_string(), format!("10.{}.0.254", rng.below(256))),
-                        1 => (format!("172.16.{}.0/24", rng.below(4)), "discard".to_string()),
-                        2 => (format!("fd77:{}::/64", rng.below(4)), format!("fd{:02x}::fe", rng.below(256))),
-                        _ => (format!("172.16.{}.0/24", rng.below(4)), format!("10.{}.0.9", rng.below(256))),
+                        0 => (
+                            "0.0.0.0/0".to_string(),
+                            format!("10.{}.0.254", rng.below(256)),
+                        ),
+                        1 => (
+                            format!("172.16.{}.0/24", rng.below(4)),
+                            "discard".to_string(),
+                        ),
+                        2 => (
+                            format!("fd77:{}::/64", rng.below(4)),
+                            format!("fd{:02x}::fe", rng.below(256)),
+                        ),
+                        _ => (
+                            format!("172.16.{}.0/24", rng.below(4)),
+                            format!("10.{}.0.9", rng.below(256)),
+                        ),
                     };
                     t.put(
                         u,
-                        Input::Route(StaticRoute { uuid: u, ip_prefix: s(&prefix), nexthop: s(&nexthop), ..Default::default() }),
+                        Input::Route(StaticRoute {
+                            uuid: u,
+                            ip_prefix: s(&prefix),
+                            nexthop: s(&nexthop),
+                            ..Default::default()
+                        }),
                     );
                     lr.static_routes.push(u);
                     lr.static_routes.sort();
@@ -273,7 +380,8 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 let u = t.w.fresh(rng);
                 let mut other_config = Smap::new();
                 if rng.chance(50) {
-                    other_config = smap(&[("ct-no-masked-label", "true"), ("port-up-notif", "true")]);
+                    other_config =
+                        smap(&[("ct-no-masked-label", "true"), ("port-up-notif", "true")]);
                 }
                 t.put(
                     u,
@@ -289,11 +397,16 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
         }
         _ => {
             if rng.chance(50) {
-                let opts = if rng.chance(50) { smap(&[("ignore_lsp_down", "false")]) } else { Smap::new() };
+                let opts = if rng.chance(50) {
+                    smap(&[("ignore_lsp_down", "false")])
+                } else {
+                    Smap::new()
+                };
                 t.put(Uuid(1), Input::NbGlobal(NbGlobal { options: opts }));
             } else if let Some(mut sw) = rng.pick(&sws) {
                 // A requested key far above anything allocated.
-                sw.other_config = smap(&[("requested-tnl-key", &(5000 + rng.below(50)).to_string())]);
+                sw.other_config =
+                    smap(&[("requested-tnl-key", &(5000 + rng.below(50)).to_string())]);
                 exempt.push(sw.uuid);
                 t.put(sw.uuid, Input::Ls(sw));
             }
@@ -328,8 +441,16 @@ fn pins(rows: &[Output]) -> Vec<Input> {
     keys(rows)
         .into_iter()
         .map(|((dom, name, nb), key)| {
-            let member = if dom.is_none() { KeyMember::Datapath(nb) } else { KeyMember::Port(name) };
-            Input::KeyPin(KeyPin { domain: dom, member, key })
+            let member = if dom.is_none() {
+                KeyMember::Datapath(nb)
+            } else {
+                KeyMember::Port(name)
+            };
+            Input::KeyPin(KeyPin {
+                domain: dom,
+                member,
+                key,
+            })
         })
         .collect()
 }
@@ -338,10 +459,19 @@ fn run_sequence(seed: u64, txns: usize) {
     let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
     let mut world = World::new();
     let mut northd = Northd::new();
-    northd.apply(world.rows.values().map(|r| (r.clone(), 1)).collect::<Vec<_>>());
+    northd.apply(
+        world
+            .rows
+            .values()
+            .map(|r| (r.clone(), 1))
+            .collect::<Vec<_>>(),
+    );
     let mut before = rows(&northd);
     for n in 0..txns {
-        let mut t = Txn { w: &mut world, changes: Vec::new() };
+        let mut t = Txn {
+            w: &mut world,
+            changes: Vec::new(),
+        };
         let mut exempt = BTreeSet::new();
         for _ in 0..1 + rng.below(3) {
             exempt.extend(random_change(&mut rng, &mut t));
@@ -361,7 +491,9 @@ fn run_sequence(seed: u64, txns: usize) {
             let b: BTreeSet<_> = scratch.iter().collect();
             let only_inc: Vec<_> = a.difference(&b).take(5).collect();
             let only_fresh: Vec<_> = b.difference(&a).take(5).collect();
-            panic!("seed {seed} txn {n}: incremental != from scratch\nonly incremental: {only_inc:#?}\nonly fresh: {only_fresh:#?}");
+            panic!(
+                "seed {seed} txn {n}: incremental != from scratch\nonly incremental: {only_inc:#?}\nonly fresh: {only_fresh:#?}"
+            );
         }
 
         // No surviving row's key changed.
@@ -369,7 +501,10 @@ fn run_sequence(seed: u64, txns: usize) {
         for (k, v) in &kb {
             if let Some(v2) = ka.get(k) {
                 let exempted = k.0.is_none() && exempt.contains(&k.2);
-                assert!(exempted || v == v2, "seed {seed} txn {n}: key of {k:?} moved {v} -> {v2}");
+                assert!(
+                    exempted || v == v2,
+                    "seed {seed} txn {n}: key of {k:?} moved {v} -> {v2}"
+                );
             }
         }
         before = after;
@@ -388,9 +523,18 @@ fn delete_everything_leaves_nothing() {
     let mut rng = Rng(99);
     let mut world = World::new();
     let mut northd = Northd::new();
-    northd.apply(world.rows.values().map(|r| (r.clone(), 1)).collect::<Vec<_>>());
+    northd.apply(
+        world
+            .rows
+            .values()
+            .map(|r| (r.clone(), 1))
+            .collect::<Vec<_>>(),
+    );
     for _ in 0..80 {
-        let mut t = Txn { w: &mut world, changes: Vec::new() };
+        let mut t = Txn {
+            w: &mut world,
+            changes: Vec::new(),
+        };
         random_change(&mut rng, &mut t);
         let c = t.changes;
         northd.apply(c);
@@ -398,5 +542,9 @@ fn delete_everything_leaves_nothing() {
     assert!(rows(&northd).iter().any(|r| matches!(r, Output::Flow(_))));
     let all: Vec<(Input, isize)> = world.rows.values().map(|r| (r.clone(), -1)).collect();
     northd.apply(all);
-    assert!(rows(&northd).is_empty(), "rows left: {:?}", rows(&northd).iter().take(5).collect::<Vec<_>>());
+    assert!(
+        rows(&northd).is_empty(),
+        "rows left: {:?}",
+        rows(&northd).iter().take(5).collect::<Vec<_>>()
+    );
 }

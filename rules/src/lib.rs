@@ -16,6 +16,8 @@ pub mod model;
 pub mod output;
 pub mod sb;
 pub mod stage;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod util;
 
 use engine::Coll;
@@ -72,11 +74,12 @@ pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
         lr_out::port(&p, &mut f);
         v
     });
+    let (route_flows, route_diags) = lr_in::lr_in_ip_routing::dataflow(&m);
     let flows = switch_flows
         .concat(lsp_flows)
         .concat(router_flows)
         .concat(lrp_flows)
-        .concat(lr_in::lr_in_ip_routing::dataflow(&m))
+        .concat(route_flows)
         .concat(lr_in::lr_in_arp_resolve::dataflow(&m))
         .concat(lr_in::lr_in_arp_request::dataflow(&m))
         .map(Output::Flow);
@@ -90,4 +93,5 @@ pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
         .concat(sb::ip_multicast::rows(&m))
         .concat(sb::sb_global::rows(&m))
         .concat(m.diags.clone())
+        .concat(route_diags)
 }

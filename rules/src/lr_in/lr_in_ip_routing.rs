@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::input::{StaticRoute, Uuid, smap_get};
 use crate::model::{Ipv4Net, Ipv6Net, Lrp, Model, Router};
-use crate::output::{Flow, Flows};
+use crate::output::{Diag, Flow, Flows, Output};
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
 
@@ -176,24 +176,38 @@ struct Parsed {
 
 impl Parsed {
     fn new(route: &Arc<StaticRoute>) -> Option<Parsed> {
-        let prefix = Prefix::parse(&route.ip_prefix)?;
+        Parsed::check(route).ok()
+    }
+
+    /// Parses and validates a route as northd does; the error is its warning.
+    fn check(route: &Arc<StaticRoute>) -> Result<Parsed, String> {
+        let u = route.uuid;
         let nh = route.nexthop.as_str();
         let nexthop = if nh == "discard" {
             None
         } else if nh.is_empty() {
             Some(None)
         } else {
-            let ip = match (Ipv4Net::parse(nh), Ipv6Net::parse(nh)) {
+            Some(Some(match (Ipv4Net::parse(nh), Ipv6Net::parse(nh)) {
                 (Some(n), _) if n.plen == 32 => IpAddr::V4(n.addr),
                 (_, Some(n)) if n.plen == 128 => IpAddr::V6(n.addr),
-                _ => return None,
-            };
-            if ip.is_ipv4() != prefix.is_v4() {
-                return None;
-            }
-            Some(Some(ip))
+                (Some(_), _) | (_, Some(_)) => {
+                    return Err(format!("bad next hop mask {nh} in static route {u}"));
+                }
+                _ => return Err(format!("bad 'nexthop' {nh} in static route {u}")),
+            }))
         };
-        Some(Parsed {
+        let prefix = Prefix::parse(&route.ip_prefix)
+            .ok_or_else(|| format!("bad 'ip_prefix' {} in static route {u}", route.ip_prefix))?;
+        if let Some(Some(ip)) = nexthop {
+            if ip.is_ipv4() != prefix.is_v4() {
+                return Err(format!(
+                    "Address family doesn't match between 'ip_prefix' {} and 'nexthop' {nh} in static route {u}",
+                    route.ip_prefix
+                ));
+            }
+        }
+        Ok(Parsed {
             route: route.clone(),
             prefix,
             nexthop,
@@ -217,7 +231,8 @@ impl Parsed {
 
 /// The address of `p` a route through it uses as source (None: the port cannot carry it).
 fn source_for(p: &Lrp, r: &Parsed, explicit: bool) -> Option<String> {
-    let nh = r.nexthop.flatten();
+    // northd matches the next hop with a strict parse: "x/32" never matches a network.
+    let nh = r.exact_nexthop();
     match nh {
         Some(IpAddr::V4(ip)) => {
             if let Some(n) = p.networks.ipv4.iter().find(|n| n.contains(ip)) {
@@ -234,7 +249,6 @@ fn source_for(p: &Lrp, r: &Parsed, explicit: bool) -> Option<String> {
     if !explicit {
         return None;
     }
-    let _ = r.exact_nexthop();
     if r.prefix.is_v4() {
         p.networks.ipv4.first().map(|n| n.addr.to_string())
     } else {
@@ -251,11 +265,12 @@ struct Resolved {
 
 /// Static routes: resolve each route's output port, then per router build unique routes
 /// and ECMP groups.
-pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
+pub(crate) fn dataflow<'s>(m: &Model<'s>) -> (Coll<'s, Flow>, Coll<'s, Output>) {
     let parsed = m
         .routes
         .clone()
         .flat_map(|(lr, r)| Parsed::new(&r).map(|p| (lr.nb.uuid, p)));
+    let parsed_all = parsed.clone();
     let discard = parsed
         .clone()
         .filter(|(_, p)| p.nexthop.is_none())
@@ -309,7 +324,42 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
                 )
             })
         });
-    discard
+    // Routes that resolved to no port: northd warns and skips them.
+    let resolved = implicit
+        .clone()
+        .concat(explicit.clone())
+        .map(|(_, r)| r.parsed.route.uuid)
+        .distinct();
+    let unresolved = parsed_all
+        .clone()
+        .filter(|(_, p)| p.nexthop.is_some())
+        .map(|(_, p)| (p.route.uuid, p))
+        .antijoin(resolved)
+        .map(|(_, p)| {
+            let r = &p.route;
+            let msg = match &r.output_port {
+                Some(o) => format!("Bad out port {o} for static route {}", r.ip_prefix),
+                None => format!(
+                    "No path for static route {}; next hop {}",
+                    r.ip_prefix, r.nexthop
+                ),
+            };
+            Output::Diag(Diag {
+                table: "Logical_Router_Static_Route".into(),
+                row: r.uuid,
+                message: msg.into(),
+            })
+        });
+    let bad = m.routes.clone().flat_map(|(_, r)| {
+        Parsed::check(&r).err().map(|msg| {
+            Output::Diag(Diag {
+                table: "Logical_Router_Static_Route".into(),
+                row: r.uuid,
+                message: msg.into(),
+            })
+        })
+    });
+    let flows = discard
         .concat(implicit)
         .concat(explicit)
         .reduce(|lr, routes, out| {
@@ -319,7 +369,8 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
                 out.push((f, 1));
             }
         })
-        .map(|(_, f)| f)
+        .map(|(_, f)| f);
+    (flows, unresolved.concat(bad))
 }
 
 /// One router's static routes, in route-UUID order: unique routes and ECMP groups.
@@ -402,25 +453,21 @@ fn unique_route(lr: Uuid, r: &Resolved, out: &mut Vec<Flow>) {
 fn ecmp_group(dp: Uuid, id: u32, members: &[&Resolved], out: &mut Vec<Flow>) {
     let first = &members[0].parsed;
     let sel: Vec<String> = (1..=members.len()).map(|i| i.to_string()).collect();
-    let Some(port0) = members
-        .iter()
-        .find_map(|m| m.out.as_ref().map(|(p, _)| p.clone()))
-    else {
-        return;
-    };
-    let rf = RouteFlow {
-        prefix: first.prefix,
-        ofs: first.ofs(),
-        is_src: first.is_src(),
-        gateway: "",
-        src: String::new(),
-        port: &port0,
-    };
+    // The group flow depends on no member's port (all members may be discard routes).
+    let (is_src, ofs) = (first.is_src(), first.ofs());
+    let mut m = String::new();
+    if ofs == 1 && !is_src {
+        m.push_str("reg7 == 0 && ");
+    }
+    let fam = if first.prefix.is_v4() { "ip4" } else { "ip6" };
+    let dir = if is_src { "src" } else { "dst" };
+    m.push_str(&format!("{fam}.{dir} == {}", first.prefix.text()));
+    let prio = first.prefix.plen() * 3 + if is_src { 0 } else { ofs };
     out.push(flow(
         dp,
         STAGE,
-        rf.priority(),
-        rf.matches(false),
+        prio,
+        m,
         format!(
             "ip.ttl--; flags.loopback = 1; reg8[0..15] = {id}; reg8[16..31] = select({});",
             sel.join(", ")
@@ -459,5 +506,342 @@ fn flow(dp: Uuid, stage: Stage, priority: u16, m: String, a: String, hint: Optio
         actions: a.into(),
         hint,
         io_port: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::input::Uuid;
+    use crate::testkit::*;
+
+    const DEFAULTS: &[(u16, &str, &str)] = &[(10550, "nd_rs || nd_ra", "drop;"), (0, "1", "drop;")];
+
+    /// R1 of lr-join: r1-ls1 (10.0.1.1/24, fd01::1/64) and r1-join (100.64.0.1/16).
+    fn r1() -> (Topo, Uuid) {
+        let mut t = Topo::new();
+        let r = t.router("R1");
+        t.lrp(
+            r,
+            "r1-ls1",
+            "00:00:00:00:01:01",
+            &["10.0.1.1/24", "fd01::1/64"],
+        );
+        t.lrp(r, "r1-join", "00:00:00:00:ff:01", &["100.64.0.1/16"]);
+        (t, r)
+    }
+
+    /// The connected routes of r1().
+    const CONNECTED: &[(u16, &str, &str)] = &[
+        (
+            74,
+            "ip4.dst == 10.0.1.0/24",
+            "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.0.1.1; \
+             eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+        ),
+        (
+            194,
+            "ip6.dst == fd01::/64",
+            "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = fd01::1; \
+             eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+        ),
+        (
+            194,
+            "inport == \"r1-ls1\" && ip6.dst == fe80::/64",
+            "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = fe80::200:ff:fe00:101; \
+             eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+        ),
+        (
+            50,
+            "ip4.dst == 100.64.0.0/16",
+            "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 100.64.0.1; \
+             eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+        ),
+        (
+            194,
+            "inport == \"r1-join\" && ip6.dst == fe80::/64",
+            "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = fe80::200:ff:fe00:ff01; \
+             eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+        ),
+    ];
+
+    fn with<'a>(extra: &[(u16, &'a str, &'a str)]) -> Vec<(u16, &'a str, &'a str)> {
+        let mut v = DEFAULTS.to_vec();
+        v.extend_from_slice(CONNECTED);
+        v.extend_from_slice(extra);
+        v
+    }
+
+    #[test]
+    fn connected_routes_have_priority_plen_times_3_plus_2() {
+        let (mut t, r) = r1();
+        // A disabled port keeps its routes.
+        let p = t.lrps[1].uuid;
+        t.lrp_mut(p).enabled = Some(false);
+        let run = t.run();
+        assert_flows(run.stage(r, STAGE), &with(&[]));
+        let f = run.flow(r, STAGE, 74, "ip4.dst == 10.0.1.0/24");
+        assert_eq!(f.hint, Some(t.lrps[0].uuid.hint()));
+    }
+
+    #[test]
+    fn host_and_long_prefixes_keep_their_length() {
+        // lr-edge: /32 (98), /31 (95), /80 (242).
+        let mut t = Topo::new();
+        let r = t.router("R");
+        t.lrp(
+            r,
+            "p32",
+            "00:00:00:00:00:01",
+            &["10.0.0.5/32", "10.1.0.1/31"],
+        );
+        t.lrp(r, "p6", "0a:00:00:00:00:0b", &["2001:db8:0:0:1::/80"]);
+        assert_has_flows(
+            &t.run().stage(r, STAGE),
+            &[
+                (
+                    98,
+                    "ip4.dst == 10.0.0.5/32",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.0.0.5; \
+                     eth.src = 00:00:00:00:00:01; outport = \"p32\"; flags.loopback = 1; next;",
+                ),
+                (
+                    95,
+                    "ip4.dst == 10.1.0.0/31",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 10.1.0.1; \
+                     eth.src = 00:00:00:00:00:01; outport = \"p32\"; flags.loopback = 1; next;",
+                ),
+                (
+                    242,
+                    "ip6.dst == 2001:db8:0:0:1::/80",
+                    "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = 2001:db8:0:0:1::; \
+                     eth.src = 0a:00:00:00:00:0b; outport = \"p6\"; flags.loopback = 1; next;",
+                ),
+                (
+                    194,
+                    "inport == \"p6\" && ip6.dst == fe80::/64",
+                    "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = fe80::800:ff:fe00:b; \
+                     eth.src = 0a:00:00:00:00:0b; outport = \"p6\"; flags.loopback = 1; next;",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn static_route_matches_reg7_and_carries_the_raw_next_hop() {
+        let (mut t, r) = r1();
+        let via_join = t.route(r, "10.0.2.0/24", "100.64.0.2");
+        t.route(r, "0.0.0.0/0", "100.64.0.254");
+        // Host bits in the prefix are masked off.
+        t.route(r, "10.0.0.130/25", "10.0.1.2");
+        // The raw IPv6 next hop text is kept.
+        t.route(r, "fd20::/64", "fd01:0:0::2");
+        // A route to a link-local prefix gets the inport of its output port; an LLA next
+        // hop resolves to the first port by UUID.
+        t.route(r, "fe80::/64", "fe80::1234");
+        let run = t.run();
+        assert_flows(
+            run.stage(r, STAGE),
+            &with(&[
+                (
+                    73,
+                    "reg7 == 0 && ip4.dst == 10.0.2.0/24",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 100.64.0.2; reg1 = 100.64.0.1; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+                (
+                    1,
+                    "reg7 == 0 && ip4.dst == 0.0.0.0/0",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 100.64.0.254; reg1 = 100.64.0.1; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+                (
+                    76,
+                    "reg7 == 0 && ip4.dst == 10.0.0.128/25",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 10.0.1.2; reg1 = 10.0.1.1; \
+                     eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+                ),
+                (
+                    193,
+                    "reg7 == 0 && ip6.dst == fd20::/64",
+                    "ip.ttl--; reg8[0..15] = 0; xxreg0 = fd01:0:0::2; xxreg1 = fd01::1; \
+                     eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+                ),
+                (
+                    193,
+                    "inport == \"r1-ls1\" && reg7 == 0 && ip6.dst == fe80::/64",
+                    "ip.ttl--; reg8[0..15] = 0; xxreg0 = fe80::1234; \
+                     xxreg1 = fe80::200:ff:fe00:101; eth.src = 00:00:00:00:01:01; \
+                     outport = \"r1-ls1\"; flags.loopback = 1; next;",
+                ),
+            ]),
+        );
+        let f = run.flow(r, STAGE, 73, "reg7 == 0 && ip4.dst == 10.0.2.0/24");
+        assert_eq!(f.hint, Some(via_join.hint()));
+    }
+
+    #[test]
+    fn source_routes_and_connected_origin_change_the_offset() {
+        let (mut t, r) = r1();
+        let src = t.route(r, "10.0.3.0/24", "100.64.0.3");
+        t.route_mut(src).policy = Some("src-ip".into());
+        let conn = t.route(r, "63.0.0.0/24", "10.0.1.11");
+        t.route_mut(conn).options = smap(&[("origin", "connected")]);
+        assert_flows(
+            t.run().stage(r, STAGE),
+            &with(&[
+                (
+                    72,
+                    "ip4.src == 10.0.3.0/24",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 100.64.0.3; reg1 = 100.64.0.1; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+                (
+                    74,
+                    "ip4.dst == 63.0.0.0/24",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 10.0.1.11; reg1 = 10.0.1.1; \
+                     eth.src = 00:00:00:00:01:01; outport = \"r1-ls1\"; flags.loopback = 1; next;",
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn explicit_output_port_routes_use_its_first_address() {
+        // lr-edge: empty next hop (route to the destination), an "x/32" next hop printed
+        // raw, and an IPv6 route through a port with only its link-local address.
+        let (mut t, r) = r1();
+        let to_dst = t.route(r, "62.0.0.0/24", "");
+        t.route_mut(to_dst).output_port = Some("r1-join".into());
+        let x32 = t.route(r, "61.0.0.0/24", "100.64.0.10/32");
+        t.route_mut(x32).output_port = Some("r1-join".into());
+        let v6 = t.route(r, "fd62::/64", "");
+        t.route_mut(v6).output_port = Some("r1-join".into());
+        assert_flows(
+            t.run().stage(r, STAGE),
+            &with(&[
+                (
+                    73,
+                    "reg7 == 0 && ip4.dst == 62.0.0.0/24",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = ip4.dst; reg1 = 100.64.0.1; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+                (
+                    73,
+                    "reg7 == 0 && ip4.dst == 61.0.0.0/24",
+                    "ip.ttl--; reg8[0..15] = 0; reg0 = 100.64.0.10/32; reg1 = 100.64.0.1; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+                (
+                    193,
+                    "reg7 == 0 && ip6.dst == fd62::/64",
+                    "ip.ttl--; reg8[0..15] = 0; xxreg0 = ip6.dst; xxreg1 = fe80::200:ff:fe00:ff01; \
+                     eth.src = 00:00:00:00:ff:01; outport = \"r1-join\"; flags.loopback = 1; next;",
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn discard_route_drops() {
+        let (mut t, r) = r1();
+        t.route(r, "10.9.0.0/16", "discard");
+        t.route(r, "fd64::/64", "discard");
+        assert_flows(
+            t.run().stage(r, STAGE),
+            &with(&[
+                (49, "reg7 == 0 && ip4.dst == 10.9.0.0/16", "drop;"),
+                (193, "reg7 == 0 && ip6.dst == fd64::/64", "drop;"),
+            ]),
+        );
+    }
+
+    #[test]
+    fn routes_sharing_a_prefix_form_ecmp_groups() {
+        // Two next hops; identical duplicates; a discard and a normal route (lr-edge).
+        let (mut t, r) = r1();
+        t.route(r, "40.0.0.0/24", "100.64.0.2");
+        t.route(r, "40.0.0.0/24", "100.64.0.3");
+        t.route(r, "10.30.0.0/16", "10.0.1.9");
+        t.route(r, "10.30.0.0/16", "10.0.1.9");
+        t.route(r, "65.0.0.0/24", "discard");
+        t.route(r, "65.0.0.0/24", "10.0.1.12");
+        let run = t.run();
+        assert_flows(
+            run.stage(r, STAGE),
+            &with(&[
+                (
+                    73,
+                    "reg7 == 0 && ip4.dst == 40.0.0.0/24",
+                    "ip.ttl--; flags.loopback = 1; reg8[0..15] = 1; reg8[16..31] = select(1, 2);",
+                ),
+                (
+                    49,
+                    "reg7 == 0 && ip4.dst == 10.30.0.0/16",
+                    "ip.ttl--; flags.loopback = 1; reg8[0..15] = 2; reg8[16..31] = select(1, 2);",
+                ),
+                (
+                    73,
+                    "reg7 == 0 && ip4.dst == 65.0.0.0/24",
+                    "ip.ttl--; flags.loopback = 1; reg8[0..15] = 3; reg8[16..31] = select(1, 2);",
+                ),
+            ]),
+        );
+        assert_eq!(
+            run.flow(r, STAGE, 73, "reg7 == 0 && ip4.dst == 40.0.0.0/24")
+                .hint,
+            None
+        );
+    }
+
+    #[test]
+    fn group_of_discard_routes_still_selects() {
+        // Oracle: two discard routes for 66.0.0.0/24 give the group flow and no member.
+        let (mut t, r) = r1();
+        t.route(r, "66.0.0.0/24", "discard");
+        t.route(r, "66.0.0.0/24", "discard");
+        assert_flows(
+            t.run().stage(r, STAGE),
+            &with(&[(
+                73,
+                "reg7 == 0 && ip4.dst == 66.0.0.0/24",
+                "ip.ttl--; flags.loopback = 1; reg8[0..15] = 1; reg8[16..31] = select(1, 2);",
+            )]),
+        );
+    }
+
+    #[test]
+    fn unusable_routes_are_skipped() {
+        let (mut t, r) = r1();
+        // No port has a network holding the next hop.
+        t.route(r, "10.50.0.0/16", "192.168.99.1");
+        // Families differ.
+        t.route(r, "50.0.0.0/24", "fd01::9");
+        // The next hop must be a host address.
+        t.route(r, "51.0.0.0/24", "10.0.1.2/24");
+        // Unparsable prefix.
+        t.route(r, "junk", "10.0.1.2");
+        // An unknown output port.
+        let bad = t.route(r, "52.0.0.0/24", "10.0.1.2");
+        t.route_mut(bad).output_port = Some("nonexistent".into());
+        // An output port without an address of the route's family.
+        let nov4 = t.lrp(r, "r1-v6", "00:00:00:00:ff:03", &["fd03::1/64"]);
+        let _ = nov4;
+        let v4 = t.route(r, "53.0.0.0/24", "");
+        t.route_mut(v4).output_port = Some("r1-v6".into());
+        let flows = t.run().stage(r, STAGE);
+        let statics: Vec<_> = flows
+            .iter()
+            .filter(|(_, m, _)| m.contains("reg7") || m.contains("ip4.src"))
+            .collect();
+        assert!(statics.is_empty(), "{statics:?}");
+    }
+
+    #[test]
+    fn next_hop_with_a_prefix_length_finds_no_path_without_output_port() {
+        // lr-edge: "No path for static route 60.0.0.0/24; next hop 30.0.0.10/32".
+        let (mut t, r) = r1();
+        t.route(r, "60.0.0.0/24", "10.0.1.10/32");
+        assert_flows(t.run().stage(r, STAGE), &with(&[]));
     }
 }

@@ -294,6 +294,20 @@ impl<'s> Model<'s> {
             })
             .map(|((), c)| c);
 
+        // --- Switch ports on their switches.
+        let ls_rows = pick(&input, |i| match i {
+            Input::Ls(s) => Some(Arc::new(s.clone())),
+            _ => None,
+        });
+        let lsp_rows = pick(&input, |i| match i {
+            Input::Lsp(p) => Some((p.uuid, Arc::new(p.clone()))),
+            _ => None,
+        });
+        let lsp_owner = ls_rows
+            .clone()
+            .flat_map(|s| s.ports.iter().map(|p| (*p, s.uuid)).collect::<Vec<_>>());
+        let lsp_on_ls = lsp_owner.join(lsp_rows).map(|(_, (ls, p))| (ls, p));
+
         // --- Routers and their ports.
         let lr_rows = pick(&input, |i| match i {
             Input::Lr(r) if r.enabled != Some(false) => Some(Arc::new(r.clone())),
@@ -308,6 +322,44 @@ impl<'s> Model<'s> {
             .clone()
             .flat_map(|r| r.ports.iter().map(|p| (*p, r.clone())).collect::<Vec<_>>());
         let lrp_on_lr = lrp_owner.join(lrp_rows).map(|(_, (lr, p))| (lr.uuid, p));
+
+        // Port names are unique across switch and router ports: a router port wins a
+        // clash, then the lower UUID; the loser is skipped with a warning.
+        let claims = lrp_on_lr
+            .clone()
+            .map(|(lr, p)| (p.name.clone(), (0u8, p.uuid, lr)))
+            .concat(
+                lsp_on_ls
+                    .clone()
+                    .map(|(ls, p)| (p.name.clone(), (1u8, p.uuid, ls))),
+            )
+            .reduce(|_, claims, out| {
+                for (i, (c, _)) in claims.iter().enumerate() {
+                    out.push((((*c).clone(), i == 0), 1));
+                }
+            });
+        let winners = claims
+            .clone()
+            .filter(|(_, (_, won))| *won)
+            .map(|(_, ((_, u, owner), _))| ((u, owner), ()));
+        let name_diags = claims.flat_map(|(name, ((kind, u, _), won))| {
+            (!won).then(|| {
+                let (table, what) = if kind == 0 {
+                    ("Logical_Router_Port", "duplicate logical router port")
+                } else {
+                    ("Logical_Switch_Port", "duplicate logical port")
+                };
+                diag(table, u, format!("{what} {name}"))
+            })
+        });
+        let lrp_on_lr = lrp_on_lr
+            .map(|(lr, p)| ((p.uuid, lr), p))
+            .semijoin(winners.clone().map(|(k, ())| k))
+            .map(|((_, lr), p)| (lr, p));
+        let lsp_on_ls = lsp_on_ls
+            .map(|(ls, p)| ((p.uuid, ls), p))
+            .semijoin(winners.map(|(k, ())| k))
+            .map(|((_, ls), p)| (ls, p));
         let dgp_names = lrp_on_lr
             .clone()
             .filter(|(_, p)| !p.gateway_chassis.is_empty() || p.ha_chassis_group.is_some())
@@ -332,6 +384,10 @@ impl<'s> Model<'s> {
                     }
                 }
                 if let Some(r) = row {
+                    // A gateway router (options:chassis) has no distributed gateway ports.
+                    if smap_get(&r.options, "chassis").is_some() {
+                        dgps.clear();
+                    }
                     out.push(((r, dgps), 1));
                 }
             })
@@ -355,19 +411,6 @@ impl<'s> Model<'s> {
                 })
             });
 
-        // --- Switches and their ports.
-        let ls_rows = pick(&input, |i| match i {
-            Input::Ls(s) => Some(Arc::new(s.clone())),
-            _ => None,
-        });
-        let lsp_rows = pick(&input, |i| match i {
-            Input::Lsp(p) => Some((p.uuid, Arc::new(p.clone()))),
-            _ => None,
-        });
-        let lsp_owner = ls_rows
-            .clone()
-            .flat_map(|s| s.ports.iter().map(|p| (*p, s.uuid)).collect::<Vec<_>>());
-        let lsp_on_ls = lsp_owner.join(lsp_rows).map(|(_, (ls, p))| (ls, p));
         // Router-type ports find their router port by name.
         let peers = lsp_on_ls
             .clone()
@@ -499,17 +542,7 @@ impl<'s> Model<'s> {
             .map(|(_, x)| x);
 
         // --- Diagnostics for rows that cannot be translated.
-        let diags = pick(&input, |i| match i {
-            Input::Lrp(p) if Mac::parse(&p.mac).is_none() => Some(diag(
-                "Logical_Router_Port",
-                p.uuid,
-                format!(
-                    "bad 'mac' {} of router port {}: port skipped",
-                    p.mac, p.name
-                ),
-            )),
-            _ => None,
-        });
+        let diags = input.clone().flat_map(|i| row_diags(&i)).concat(name_diags);
 
         let keys = Keys::new(&input, &switches, &routers, &lsps, &lrps, &cfg);
         Model {
@@ -524,6 +557,95 @@ impl<'s> Model<'s> {
             diags,
         }
     }
+}
+
+/// Warnings about one NB row's own contents (the row, or the part named, is skipped).
+fn row_diags(i: &Input) -> Vec<Output> {
+    let mut v = Vec::new();
+    match i {
+        Input::Lrp(p) => {
+            if Mac::parse(&p.mac).is_none() {
+                v.push(diag(
+                    "Logical_Router_Port",
+                    p.uuid,
+                    format!(
+                        "bad 'mac' {} of router port {}: port skipped",
+                        p.mac, p.name
+                    ),
+                ));
+            }
+            for n in &p.networks {
+                match Ipv4Net::parse(n) {
+                    Some(v4) if v4.addr.is_unspecified() => v.push(diag(
+                        "Logical_Router_Port",
+                        p.uuid,
+                        format!("bad 'networks' {n} of router port {}", p.name),
+                    )),
+                    Some(_) => {}
+                    None if Ipv6Net::parse(n).is_some() => {}
+                    None => v.push(diag(
+                        "Logical_Router_Port",
+                        p.uuid,
+                        format!("invalid syntax '{n}' in networks of router port {}", p.name),
+                    )),
+                }
+            }
+        }
+        Input::Lsp(p) => {
+            for a in &p.addresses {
+                let s = a.as_str();
+                if s == "unknown"
+                    || s == "router"
+                    || s.starts_with("dynamic")
+                    || s.ends_with(" dynamic")
+                {
+                    continue;
+                }
+                if LportAddrs::parse_lsp(s).is_none() {
+                    v.push(diag(
+                        "Logical_Switch_Port",
+                        p.uuid,
+                        format!("invalid syntax '{s}' in logical switch port addresses of {}. No MAC address found", p.name),
+                    ));
+                }
+            }
+            for a in &p.port_security {
+                if LportAddrs::parse_lsp(a).is_none() {
+                    v.push(diag(
+                        "Logical_Switch_Port",
+                        p.uuid,
+                        format!(
+                            "invalid syntax '{a}' in port security of {}. No MAC address found",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+            const TYPES: &[&str] = &[
+                "",
+                "l2gateway",
+                "localnet",
+                "localport",
+                "router",
+                "vtep",
+                "external",
+                "virtual",
+                "remote",
+            ];
+            if !TYPES.contains(&p.kind.as_str()) {
+                v.push(diag(
+                    "Logical_Switch_Port",
+                    p.uuid,
+                    format!(
+                        "Unknown port type '{}' set on logical switch port '{}'.",
+                        p.kind, p.name
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+    v
 }
 
 /// Parses `Logical_Switch_Port.addresses` the way northd does; the first `router` entry
