@@ -223,3 +223,356 @@ fn ipv6(p: &Lrp, f: &mut Flows) {
         h,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    const DEFAULTS: &[(u16, &str, &str)] = &[
+        (
+            100,
+            "ip4.src_mcast ||ip4.src == 255.255.255.255 || ip4.src == 127.0.0.0/8 || \
+             ip4.dst == 127.0.0.0/8 || ip4.src == 0.0.0.0/8 || ip4.dst == 0.0.0.0/8",
+            "drop;",
+        ),
+        (85, "arp || nd", "drop;"),
+        (84, "nd_rs || nd_ra", "next;"),
+        (83, "ip6.mcast_rsvd", "drop;"),
+        (82, "ip4.mcast || ip6.mcast", "drop;"),
+        (50, "eth.bcast", "drop;"),
+        (
+            32,
+            "ip.ttl == {0, 1} && !ip.later_frag && (ip4.mcast || ip6.mcast)",
+            "drop;",
+        ),
+        (30, "ip.ttl == {0, 1}", "drop;"),
+        (0, "1", "next;"),
+    ];
+
+    const ARP_REPLY: &str = "eth.dst = eth.src; eth.src = xreg0[0..47]; arp.op = 2; \
+        /* ARP reply */ arp.tha = arp.sha; arp.sha = xreg0[0..47]; arp.tpa <-> arp.spa; \
+        outport = inport; flags.loopback = 1; output;";
+    const ND_REPLY: &str = "nd_na_router { eth.src = xreg0[0..47]; ip6.src = nd.target; \
+        nd.tll = xreg0[0..47]; outport = inport; flags.loopback = 1; output; };";
+
+    #[test]
+    fn router_port_is_an_ip_host_for_its_addresses() {
+        // R1 r1-ls1 of lr-join: one IPv4 and one IPv6 network, plus the link-local one.
+        let mut t = Topo::new();
+        let r = t.router("R1");
+        let p = t.lrp(
+            r,
+            "r1-ls1",
+            "00:00:00:00:01:01",
+            &["10.0.1.1/24", "fd01::1/64"],
+        );
+        let run = t.run();
+        let mut want = DEFAULTS.to_vec();
+        want.extend([
+            // IPv4.
+            (100, "ip4.src == {10.0.1.1, 10.0.1.255} && reg9[0] == 0", "drop;"),
+            (
+                90,
+                "ip4.dst == 10.0.1.1 && icmp4.type == 8 && icmp4.code == 0",
+                "ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 0; flags.loopback = 1; next; ",
+            ),
+            (
+                31,
+                "inport == \"r1-ls1\" && ip4 && ip.ttl == {0, 1} && !ip.later_frag",
+                "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ \
+                 icmp4.code = 0; /* TTL exceeded in transit */ ip4.dst = ip4.src; \
+                 ip4.src = 10.0.1.1 ; ip.ttl = 254; outport = \"r1-ls1\"; flags.loopback = 1; \
+                 output; };",
+            ),
+            (
+                90,
+                "inport == \"r1-ls1\" && arp.op == 1 && arp.tpa == 10.0.1.1 && \
+                 arp.spa == 10.0.1.0/24",
+                ARP_REPLY,
+            ),
+            (
+                80,
+                "ip4 && ip4.dst == 10.0.1.1 && !ip.later_frag && udp",
+                "icmp4 {eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 3; \
+                 icmp4.code = 3; next; };",
+            ),
+            (
+                80,
+                "ip4 && ip4.dst == 10.0.1.1 && !ip.later_frag && tcp",
+                "tcp_reset {eth.dst <-> eth.src; ip4.dst <-> ip4.src; next; };",
+            ),
+            (
+                80,
+                "ip4 && ip4.dst == 10.0.1.1 && !ip.later_frag && sctp",
+                "sctp_abort {eth.dst <-> eth.src; ip4.dst <-> ip4.src; next; };",
+            ),
+            (
+                70,
+                "ip4 && ip4.dst == 10.0.1.1 && !ip.later_frag",
+                "icmp4 {eth.dst <-> eth.src; ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 3; \
+                 icmp4.code = 2; next; };",
+            ),
+            (60, "ip4.dst == {10.0.1.1}", "drop;"),
+            // IPv6: the global address.
+            (
+                100,
+                "ip6.dst == fd01::1 && udp.src == 547 && udp.dst == 546",
+                "reg0 = 0; handle_dhcpv6_reply;",
+            ),
+            (
+                90,
+                "inport == \"r1-ls1\" && ip6.dst == {fd01::1, ff02::1:ff00:1} && nd_ns && \
+                 nd.target == fd01::1",
+                ND_REPLY,
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fd01::1 && !ip.later_frag && tcp",
+                "tcp_reset {eth.dst <-> eth.src; ip6.dst <-> ip6.src; next; };",
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fd01::1 && !ip.later_frag && sctp",
+                "sctp_abort {eth.dst <-> eth.src; ip6.dst <-> ip6.src; next; };",
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fd01::1 && !ip.later_frag && udp",
+                "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 1; \
+                 icmp6.code = 4; next; };",
+            ),
+            (
+                70,
+                "ip6 && ip6.dst == fd01::1 && !ip.later_frag",
+                "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 1; \
+                 icmp6.code = 3; next; };",
+            ),
+            (
+                31,
+                "inport == \"r1-ls1\" && ip6 && ip6.src == fd01::/64 && ip.ttl == {0, 1} && \
+                 !ip.later_frag",
+                "icmp6 {eth.dst <-> eth.src; ip6.dst = ip6.src; ip6.src = fd01::1 ; \
+                 ip.ttl = 254; icmp6.type = 3; /* Time exceeded */ icmp6.code = 0; \
+                 /* TTL exceeded in transit */ outport = \"r1-ls1\"; flags.loopback = 1; output; };",
+            ),
+            // IPv6: the link-local address (no time-exceeded flow).
+            (
+                100,
+                "ip6.dst == fe80::200:ff:fe00:101 && udp.src == 547 && udp.dst == 546",
+                "reg0 = 0; handle_dhcpv6_reply;",
+            ),
+            (
+                90,
+                "inport == \"r1-ls1\" && ip6.dst == {fe80::200:ff:fe00:101, ff02::1:ff00:101} \
+                 && nd_ns && nd.target == fe80::200:ff:fe00:101",
+                ND_REPLY,
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fe80::200:ff:fe00:101 && !ip.later_frag && tcp",
+                "tcp_reset {eth.dst <-> eth.src; ip6.dst <-> ip6.src; next; };",
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fe80::200:ff:fe00:101 && !ip.later_frag && sctp",
+                "sctp_abort {eth.dst <-> eth.src; ip6.dst <-> ip6.src; next; };",
+            ),
+            (
+                80,
+                "ip6 && ip6.dst == fe80::200:ff:fe00:101 && !ip.later_frag && udp",
+                "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 1; \
+                 icmp6.code = 4; next; };",
+            ),
+            (
+                70,
+                "ip6 && ip6.dst == fe80::200:ff:fe00:101 && !ip.later_frag",
+                "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 1; \
+                 icmp6.code = 3; next; };",
+            ),
+            (
+                90,
+                "ip6.dst == {fd01::1, fe80::200:ff:fe00:101} && icmp6.type == 128 && \
+                 icmp6.code == 0",
+                "ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 129; flags.loopback = 1; next; ",
+            ),
+            (60, "ip6.dst == {fd01::1, fe80::200:ff:fe00:101}", "drop;"),
+        ]);
+        assert_flows(run.stage(r, STAGE), &want);
+        // Hints: the port for its flows; none for the DHCPv6 reply and the defaults.
+        assert_eq!(
+            run.flow(r, STAGE, 60, "ip4.dst == {10.0.1.1}").hint,
+            Some(p.hint())
+        );
+        let f = run.flow(
+            r,
+            STAGE,
+            100,
+            "ip6.dst == fd01::1 && udp.src == 547 && udp.dst == 546",
+        );
+        assert_eq!(f.hint, None);
+    }
+
+    #[test]
+    fn several_ipv4_networks_are_listed_with_broadcasts_and_one_ttl_flow_each() {
+        // lr-edge p32: a /32 and a /31 network, whose broadcasts are their addresses.
+        let mut t = Topo::new();
+        let r = t.router("R");
+        t.lrp(
+            r,
+            "p32",
+            "00:00:00:00:00:01",
+            &["10.0.0.5/32", "10.1.0.1/31"],
+        );
+        let flows = t.run().stage(r, STAGE);
+        let ttl = |a: &str| {
+            format!(
+                "icmp4 {{eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ \
+                 icmp4.code = 0; /* TTL exceeded in transit */ ip4.dst = ip4.src; \
+                 ip4.src = {a} ; ip.ttl = 254; outport = \"p32\"; flags.loopback = 1; output; }};"
+            )
+        };
+        let ttl_match = "inport == \"p32\" && ip4 && ip.ttl == {0, 1} && !ip.later_frag";
+        assert_has_flows(
+            &flows,
+            &[
+                (
+                    100,
+                    "ip4.src == {10.0.0.5, 10.0.0.5, 10.1.0.1, 10.1.0.1} && reg9[0] == 0",
+                    "drop;",
+                ),
+                (
+                    90,
+                    "ip4.dst == {10.0.0.5, 10.1.0.1} && icmp4.type == 8 && icmp4.code == 0",
+                    "ip4.dst <-> ip4.src; ip.ttl = 255; icmp4.type = 0; flags.loopback = 1; next; ",
+                ),
+                (31, ttl_match, &ttl("10.0.0.5")),
+                (31, ttl_match, &ttl("10.1.0.1")),
+                (
+                    90,
+                    "inport == \"p32\" && arp.op == 1 && arp.tpa == 10.0.0.5 && \
+                     arp.spa == 10.0.0.5/32",
+                    ARP_REPLY,
+                ),
+                (
+                    90,
+                    "inport == \"p32\" && arp.op == 1 && arp.tpa == 10.1.0.1 && \
+                     arp.spa == 10.1.0.0/31",
+                    ARP_REPLY,
+                ),
+                (60, "ip4.dst == {10.0.0.5, 10.1.0.1}", "drop;"),
+            ],
+        );
+    }
+
+    #[test]
+    fn gateway_router_sends_no_unreachables_or_resets() {
+        // lr-peer: options:chassis makes a gateway router.
+        let mut t = Topo::new();
+        let r = t.router("GW");
+        t.lr_mut(r).options = smap(&[("chassis", "hv1")]);
+        t.lrp(r, "gw-p", "00:00:00:00:00:01", &["10.0.0.1/24"]);
+        let flows = t.run().stage(r, STAGE);
+        assert!(
+            flows.iter().all(|(p, _, _)| *p != 80 && *p != 70),
+            "{flows:?}"
+        );
+        assert_has_flows(&flows, &[(60, "ip4.dst == {10.0.0.1}", "drop;")]);
+    }
+
+    /// lr-dgp: a DGP whose peer switch has a localnet port, and one whose peer switch
+    /// has none.
+    fn dgp_topo() -> (Topo, crate::input::Uuid, crate::input::Uuid) {
+        let mut t = Topo::new();
+        let r = t.router("lr0");
+        let gw = t.lrp(
+            r,
+            "lrp-gw",
+            "00:00:00:00:ff:01",
+            &["172.16.0.1/24", "2001:db8:1::1/64"],
+        );
+        t.dgp(gw, "hv1");
+        let sw = t.switch("pub");
+        t.lsp(sw, "ln", "localnet", &["unknown"]);
+        t.link(sw, "pub-lr0", "lrp-gw");
+        let r2 = t.router("lr1");
+        let gw2 = t.lrp(r2, "lrp-gw2", "00:00:00:00:ff:02", &["172.17.0.1/24"]);
+        t.dgp(gw2, "hv1");
+        let sw2 = t.switch("pub2");
+        t.vif(sw2, "vm", &["50:54:00:00:00:01 172.17.0.5"]);
+        t.link(sw2, "pub2-lr1", "lrp-gw2");
+        (t, r, r2)
+    }
+
+    #[test]
+    fn gateway_port_answers_nd_where_resident_and_swaps_on_ttl_expiry() {
+        let (t, r, r2) = dgp_topo();
+        let run = t.run();
+        let flows = run.stage(r, STAGE);
+        // A router with a DGP has a gateway: no unreachables or resets.
+        assert!(
+            flows.iter().all(|(p, _, _)| *p != 80 && *p != 70),
+            "{flows:?}"
+        );
+        assert_has_flows(
+            &flows,
+            &[
+                (
+                    90,
+                    "inport == \"lrp-gw\" && ip6.dst == {2001:db8:1::1, ff02::1:ff00:1} && \
+                     nd_ns && nd.target == 2001:db8:1::1 && is_chassis_resident(\"cr-lrp-gw\")",
+                    ND_REPLY,
+                ),
+                (
+                    90,
+                    "inport == \"lrp-gw\" && ip6.dst == {fe80::200:ff:fe00:ff01, \
+                     ff02::1:ff00:ff01} && nd_ns && nd.target == fe80::200:ff:fe00:ff01 && \
+                     is_chassis_resident(\"cr-lrp-gw\")",
+                    ND_REPLY,
+                ),
+                (
+                    31,
+                    "inport == \"lrp-gw\" && ip4 && ip.ttl == {0, 1} && !ip.later_frag",
+                    "icmp4 {eth.dst <-> eth.src; icmp4.type = 11; /* Time exceeded */ \
+                     icmp4.code = 0; /* TTL exceeded in transit */ ip4.dst <-> ip4.src ; \
+                     ip.ttl = 254; outport = \"lrp-gw\"; flags.loopback = 1; output; };",
+                ),
+                (
+                    31,
+                    "inport == \"lrp-gw\" && ip6 && ip6.src == 2001:db8:1::/64 && \
+                     ip.ttl == {0, 1} && !ip.later_frag",
+                    "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src ; ip.ttl = 254; \
+                     icmp6.type = 3; /* Time exceeded */ icmp6.code = 0; /* TTL exceeded in \
+                     transit */ outport = \"lrp-gw\"; flags.loopback = 1; output; };",
+                ),
+            ],
+        );
+        // Without a localnet port on the peer switch, ARP replies are not restricted.
+        assert_has_flows(
+            &run.stage(r2, STAGE),
+            &[(
+                90,
+                "inport == \"lrp-gw2\" && arp.op == 1 && arp.tpa == 172.17.0.1 && \
+                 arp.spa == 172.17.0.0/24",
+                ARP_REPLY,
+            )],
+        );
+    }
+
+    #[test]
+    #[ignore = "known bug: the ARP reply of a DGP whose peer switch has a localnet port lacks \
+                `&& is_chassis_resident(CR)` (lr.md T3, oracle lr-dgp); Lrp does not know \
+                its peer switch"]
+    fn gateway_port_answers_arp_only_where_resident_on_a_localnet_switch() {
+        let (t, r, _) = dgp_topo();
+        assert_has_flows(
+            &t.run().stage(r, STAGE),
+            &[(
+                90,
+                "inport == \"lrp-gw\" && arp.op == 1 && arp.tpa == 172.16.0.1 && \
+                 arp.spa == 172.16.0.0/24 && is_chassis_resident(\"cr-lrp-gw\")",
+                ARP_REPLY,
+            )],
+        );
+    }
+}

@@ -10,3 +10,14 @@ const STAGE: Stage = Stage::LrInIpRoutingPre;
 pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 0, "1", "reg7 = 0; next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn every_inport_uses_route_table_zero() {
+        assert_constant_stage(STAGE, &[(0, "1", "reg7 = 0; next;")]);
+    }
+}

@@ -10,3 +10,14 @@ const STAGE: Stage = Stage::LrInPolicy;
 pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 0, "1", "reg8[0..15] = 0; next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn without_policies_the_ecmp_group_is_cleared() {
+        assert_constant_stage(STAGE, &[(0, "1", "reg8[0..15] = 0; next;")]);
+    }
+}

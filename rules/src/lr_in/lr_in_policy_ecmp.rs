@@ -11,3 +11,17 @@ pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 150, "reg8[0..15] == 0", "next;");
     f.add(STAGE, 0, "1", "drop;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn packets_without_a_policy_group_pass_others_drop() {
+        assert_constant_stage(
+            STAGE,
+            &[(150, "reg8[0..15] == 0", "next;"), (0, "1", "drop;")],
+        );
+    }
+}

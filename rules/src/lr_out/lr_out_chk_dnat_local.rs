@@ -10,3 +10,14 @@ const STAGE: Stage = Stage::LrOutChkDnatLocal;
 pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 0, "1", "reg9[4] = 0; next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn without_nat_the_local_dnat_flag_is_cleared() {
+        assert_constant_stage(STAGE, &[(0, "1", "reg9[4] = 0; next;")]);
+    }
+}

@@ -10,3 +10,14 @@ const STAGE: Stage = Stage::LrOutPostSnat;
 pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn default_flow_passes_everything() {
+        assert_constant_stage(STAGE, &[(0, "1", "next;")]);
+    }
+}

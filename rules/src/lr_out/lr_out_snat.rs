@@ -11,3 +11,14 @@ pub(crate) fn router(_lr: &Router, f: &mut Flows) {
     f.add(STAGE, 120, "nd_ns", "next;");
     f.add(STAGE, 0, "1", "next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn neighbour_solicitations_and_everything_else_pass() {
+        assert_constant_stage(STAGE, &[(120, "nd_ns", "next;"), (0, "1", "next;")]);
+    }
+}

@@ -16,3 +16,20 @@ pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
         "next;",
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn without_acls_everything_passes_and_nd_always_passes() {
+        assert_constant_stage(
+            STAGE,
+            &[
+                (65535, "1", "next;"),
+                (65532, "nd || nd_ra || nd_rs || mldv1 || mldv2", "next;"),
+            ],
+        );
+    }
+}

@@ -11,3 +11,20 @@ pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
     f.add(STAGE, 110, "eth.dst == $svc_monitor_mac", "next;");
     f.add(STAGE, 0, "1", "next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn without_acls_only_service_monitor_traffic_is_singled_out() {
+        assert_constant_stage(
+            STAGE,
+            &[
+                (110, "eth.dst == $svc_monitor_mac", "next;"),
+                (0, "1", "next;"),
+            ],
+        );
+    }
+}

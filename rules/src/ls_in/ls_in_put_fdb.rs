@@ -27,3 +27,39 @@ pub(crate) fn port(p: &Lsp, f: &mut Flows) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn missed_lookup_on_a_learning_port_stores_the_mac() {
+        let mut t = Topo::new();
+        let sw = t.switch("sw0");
+        t.vif(sw, "vm1", &["50:54:00:00:00:01 10.0.0.5"]);
+        let u1 = t.vif(sw, "u1", &["unknown"]);
+        let u2 = t.vif(sw, "u2", &["50:54:00:00:00:03 10.0.0.7", "unknown"]);
+        t.lsp_mut(u2).port_security = vec!["50:54:00:00:00:03".into()];
+        t.lsp(sw, "lp", "localport", &["unknown"]);
+        let ln = t.lsp(sw, "ln", "localnet", &["unknown"]);
+        t.lsp_mut(ln).options = smap(&[("localnet_learn_fdb", "true")]);
+        let ln2 = t.lsp(sw, "ln2", "localnet", &["unknown"]);
+        t.lsp_mut(ln2).options = smap(&[("network_name", "phys")]);
+        let r = t.run();
+        let a = "put_fdb(inport, eth.src); next;";
+        assert_flows(
+            r.stage(sw, STAGE),
+            &[
+                (100, "inport == \"u1\" && reg0[11] == 0", a),
+                (100, "inport == \"ln\" && reg0[11] == 0", a),
+                (0, "1", "next;"),
+            ],
+        );
+        let f = r.flow(sw, STAGE, 100, "inport == \"u1\" && reg0[11] == 0");
+        assert_eq!(
+            (f.io_port.as_deref(), f.hint),
+            (Some("u1"), Some(u1.hint()))
+        );
+    }
+}

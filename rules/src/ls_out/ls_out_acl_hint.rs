@@ -10,3 +10,14 @@ const STAGE: Stage = Stage::LsOutAclHint;
 pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
     f.add(STAGE, 65535, "1", "next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn without_acls_or_load_balancers_everything_passes() {
+        assert_constant_stage(STAGE, &[(65535, "1", "next;")]);
+    }
+}

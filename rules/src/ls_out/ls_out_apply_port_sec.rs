@@ -11,3 +11,17 @@ pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
     f.add(STAGE, 50, "reg0[15] == 1", "drop;");
     f.add(STAGE, 0, "1", "output;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn flagged_packets_are_dropped_others_delivered() {
+        assert_constant_stage(
+            STAGE,
+            &[(50, "reg0[15] == 1", "drop;"), (0, "1", "output;")],
+        );
+    }
+}

@@ -30,3 +30,49 @@ pub(crate) fn port(p: &Lsp, f: &mut Flows) {
         f.add_port(STAGE, 110, m, "ct_clear; next;", p.name(), p.nb.uuid);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    const DEFAULTS: &[(u16, &str, &str)] = &[
+        (110, "eth.mcast", "next;"),
+        (110, "nd || nd_rs || nd_ra || mldv1 || mldv2", "next;"),
+        (110, "eth.src == $svc_monitor_mac", "next;"),
+        (110, "reg0[16] == 1", "next;"),
+        (0, "1", "next;"),
+    ];
+
+    #[test]
+    fn multicast_nd_service_monitor_and_stateless_traffic_skip_conntrack() {
+        let mut t = Topo::new();
+        let sw = t.switch("sw0");
+        t.vif(sw, "vm1", &["50:54:00:00:00:01 10.0.0.5"]);
+        assert_flows(t.run().stage(sw, STAGE), DEFAULTS);
+    }
+
+    #[test]
+    fn ip_to_peered_router_port_and_localnet_clears_conntrack() {
+        let mut t = Topo::new();
+        let sw = t.switch("sw0");
+        t.vif(sw, "vm1", &["50:54:00:00:00:01 10.0.0.5"]);
+        let rp = t.link(sw, "sw0-lr0", "lr0-sw0");
+        t.link(sw, "sw0-nopeer", "nonexistent");
+        t.lsp(sw, "ln", "localnet", &["unknown"]);
+        let r = t.router("lr0");
+        t.lrp(r, "lr0-sw0", "00:00:00:00:ff:01", &["10.0.0.1/24"]);
+        let run = t.run();
+        let mut want = DEFAULTS.to_vec();
+        want.extend([
+            (110, "ip && outport == \"sw0-lr0\"", "ct_clear; next;"),
+            (110, "ip && outport == \"ln\"", "ct_clear; next;"),
+        ]);
+        assert_flows(run.stage(sw, STAGE), &want);
+        let f = run.flow(sw, STAGE, 110, "ip && outport == \"sw0-lr0\"");
+        assert_eq!(
+            (f.io_port.as_deref(), f.hint),
+            (Some("sw0-lr0"), Some(rp.hint()))
+        );
+    }
+}

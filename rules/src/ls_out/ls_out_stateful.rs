@@ -23,3 +23,56 @@ pub(crate) fn switch(sw: &Switch, f: &mut Flows) {
     );
     f.add(STAGE, 0, "1", "next;");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::STAGE;
+    use crate::testkit::*;
+
+    #[test]
+    fn commits_clear_the_blocked_bit_in_ct_mark() {
+        let mut t = Topo::new();
+        let sw = t.switch("sw0");
+        t.vif(sw, "vm1", &["50:54:00:00:00:01 10.0.0.5"]);
+        t.chassis("hv1", ALL_FEATURES);
+        assert_flows(
+            t.run().stage(sw, STAGE),
+            &[
+                (
+                    100,
+                    "reg0[1] == 1 && reg0[13] == 1",
+                    "ct_commit { ct_mark.blocked = 0; ct_label.label = reg3; }; next;",
+                ),
+                (
+                    100,
+                    "reg0[1] == 1 && reg0[13] == 0",
+                    "ct_commit { ct_mark.blocked = 0; }; next;",
+                ),
+                (0, "1", "next;"),
+            ],
+        );
+    }
+
+    #[test]
+    fn chassis_without_ct_no_masked_label_uses_ct_label() {
+        let mut t = Topo::new();
+        let sw = t.switch("sw0");
+        t.chassis("hv1", &[]);
+        assert_flows(
+            t.run().stage(sw, STAGE),
+            &[
+                (
+                    100,
+                    "reg0[1] == 1 && reg0[13] == 1",
+                    "ct_commit { ct_label.blocked = 0; ct_label.label = reg3; }; next;",
+                ),
+                (
+                    100,
+                    "reg0[1] == 1 && reg0[13] == 0",
+                    "ct_commit { ct_label.blocked = 0; }; next;",
+                ),
+                (0, "1", "next;"),
+            ],
+        );
+    }
+}
