@@ -312,6 +312,12 @@ pub fn topology(seed: u64) -> (Vec<Vec<String>>, bool) {
         ]));
         c.push(cmd(&["lsp-set-addresses", "ext-lr0", "router"]));
         c.push(cmd(&["lsp-set-options", "ext-lr0", "router-port=lr0-ext"]));
+        if r.chance(60) {
+            c.push(cmd(&["lsp-add", "ext", "ln"]));
+            c.push(cmd(&["lsp-set-type", "ln", "localnet"]));
+            c.push(cmd(&["lsp-set-addresses", "ln", "unknown"]));
+            c.push(cmd(&["lsp-set-options", "ln", "network_name=phys"]));
+        }
         c.push(cmd(&["lsp-add", "ext", "ext-vm"]));
         c.push(cmd(&[
             "lsp-set-addresses",
@@ -436,7 +442,8 @@ fn fifty_random_topologies_match_ovn_northd() {
     }
     // The generator must have exercised what it claims to.
     for feature in [
-        "is_chassis_resident(",              // distributed gateway ports
+        "is_chassis_resident(", // distributed gateway ports
+        "arp.spa == 203.0.113.0/24 && is_chassis_resident(\"cr-lr0-ext\")", // ... on a localnet switch
         "reg0== ",                           // directly peered routers
         "select(",                           // ECMP routes
         "ct_lb;",                            // a chassis without ct-no-masked-label

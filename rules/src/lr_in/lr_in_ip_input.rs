@@ -84,11 +84,18 @@ fn ipv4(p: &Lrp, f: &mut Flows) {
             ),
             h,
         );
-        // Priority 90: ARP requests for the address from its subnet are answered.
+        // Priority 90: ARP requests for the address from its subnet are answered (on a
+        // switch with a localnet port, only by the chassis the gateway port resides on).
         f.add_hint(
             STAGE,
             90,
-            format!("inport == {inport} && arp.op == 1 && arp.tpa == {} && arp.spa == {}/{}", a.addr, a.network(), a.plen),
+            format!(
+                "inport == {inport} && arp.op == 1 && arp.tpa == {} && arp.spa == {}/{}{}",
+                a.addr,
+                a.network(),
+                a.plen,
+                resident_suffix(p)
+            ),
             "eth.dst = eth.src; eth.src = xreg0[0..47]; arp.op = 2; /* ARP reply */ arp.tha = arp.sha; \
              arp.sha = xreg0[0..47]; arp.tpa <-> arp.spa; outport = inport; flags.loopback = 1; output;",
             h,
@@ -129,6 +136,25 @@ fn ipv4(p: &Lrp, f: &mut Flows) {
         "drop;",
         h,
     );
+}
+
+/// ` && is_chassis_resident("cr-..")` for ARP replies of a router with a distributed
+/// gateway port, when this port's switch has a localnet port: the port's own `cr-` port,
+/// or with reside-on-redirect-chassis the router's only one.
+fn resident_suffix(p: &Lrp) -> String {
+    if p.lr.dgps.is_empty() || !p.peer_has_localnet {
+        return String::new();
+    }
+    let cr = if p.is_dgp {
+        p.cr_name()
+    } else if p.lr.dgps.len() == 1
+        && crate::input::smap_bool(&p.nb.options, "reside-on-redirect-chassis", false)
+    {
+        format!("cr-{}", p.lr.dgps[0])
+    } else {
+        return String::new();
+    };
+    format!(" && is_chassis_resident({})", json_key(&cr))
 }
 
 fn ipv6(p: &Lrp, f: &mut Flows) {
@@ -560,9 +586,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "known bug: the ARP reply of a DGP whose peer switch has a localnet port lacks \
-                `&& is_chassis_resident(CR)` (lr.md T3, oracle lr-dgp); Lrp does not know \
-                its peer switch"]
     fn gateway_port_answers_arp_only_where_resident_on_a_localnet_switch() {
         let (t, r, _) = dgp_topo();
         assert_has_flows(

@@ -168,6 +168,8 @@ pub struct Lrp {
     pub networks: LportAddrs,
     /// Distributed gateway port: has gateway_chassis or ha_chassis_group.
     pub is_dgp: bool,
+    /// The switch it is attached to has a localnet port.
+    pub peer_has_localnet: bool,
 }
 
 impl Lrp {
@@ -399,15 +401,39 @@ impl<'s> Model<'s> {
             let nets = LportAddrs::parse_lrp(&p.mac, &p.networks);
             nets.map(|n| (lr, (p, n)))
         });
-        let lrps = lrp_parsed
+        // Router ports attached (through a router-type switch port) to a switch with a
+        // localnet port.
+        let localnet_switches = lsp_on_ls
+            .clone()
+            .filter(|(_, p)| p.kind.as_str() == "localnet")
+            .map(|(ls, _)| ls)
+            .distinct();
+        let on_localnet = lsp_on_ls
+            .clone()
+            .flat_map(|(ls, p)| {
+                (p.kind.as_str() == "router")
+                    .then(|| smap_get(&p.options, "router-port").map(|rp| (ls, rp.clone())))
+                    .flatten()
+            })
+            .semijoin(localnet_switches)
+            .map(|(_, rp)| rp)
+            .distinct();
+        let named = lrp_parsed
             .join(routers.clone().map(|r| (r.nb.uuid, r)))
-            .map(|(_, ((nb, networks), lr))| {
+            .map(|(_, ((nb, networks), lr))| (nb.name.clone(), (lr, nb, networks)));
+        let lrps = named
+            .clone()
+            .antijoin(on_localnet.clone())
+            .map(|(_, x)| (x, false))
+            .concat(named.semijoin(on_localnet).map(|(_, x)| (x, true)))
+            .map(|((lr, nb, networks), peer_has_localnet)| {
                 let is_dgp = lr.dgps.contains(&nb.name);
                 Arc::new(Lrp {
                     lr,
                     nb,
                     networks,
                     is_dgp,
+                    peer_has_localnet,
                 })
             });
 
