@@ -213,11 +213,11 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
             // Delete a port (the switch keeps a dangling reference half of the time).
             if let Some(p) = rng.pick(&t.w.lsps()) {
                 t.del(p.uuid);
-                if rng.chance(50) {
-                    if let Some(mut sw) = sws.into_iter().find(|s| s.ports.contains(&p.uuid)) {
-                        sw.ports.retain(|x| *x != p.uuid);
-                        t.put(sw.uuid, Input::Ls(sw));
-                    }
+                if rng.chance(50)
+                    && let Some(mut sw) = sws.into_iter().find(|s| s.ports.contains(&p.uuid))
+                {
+                    sw.ports.retain(|x| *x != p.uuid);
+                    t.put(sw.uuid, Input::Ls(sw));
                 }
             }
         }

@@ -218,10 +218,10 @@ pub fn normalize(flows: &str) -> String {
     flows
         .lines()
         .map(|l| {
-            if l.starts_with("Datapath:") {
-                if let (Some(a), Some(b)) = (l.rfind(" ("), l.rfind(')')) {
-                    return format!("{} (UUID{}", &l[..a], &l[b..]);
-                }
+            if l.starts_with("Datapath:")
+                && let (Some(a), Some(b)) = (l.rfind(" ("), l.rfind(')'))
+            {
+                return format!("{} (UUID{}", &l[..a], &l[b..]);
             }
             l.to_string()
         })

@@ -465,10 +465,10 @@ impl Schema {
     pub fn row_to_json(&self, table: &str, row: &Row) -> Value {
         let mut obj = serde_json::Map::new();
         for (c, d) in row {
-            if let Some(t) = self.column(table, c) {
-                if *d != Datum::default_of(t) {
-                    obj.insert(c.clone(), d.to_json());
-                }
+            if let Some(t) = self.column(table, c)
+                && *d != Datum::default_of(t)
+            {
+                obj.insert(c.clone(), d.to_json());
             }
         }
         Value::Object(obj)

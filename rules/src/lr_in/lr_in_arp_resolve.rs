@@ -66,10 +66,11 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
         };
         if other.is_router() {
             // Another router's port on the same switch, seen from this router.
-            if let Some(rp) = &other.peer {
-                if rl.enabled() && rp.nb.uuid != peer.nb.uuid {
-                    to_router_port(peer, rp, " ", &mut f, rl.nb.uuid);
-                }
+            if let Some(rp) = &other.peer
+                && rl.enabled()
+                && rp.nb.uuid != peer.nb.uuid
+            {
+                to_router_port(peer, rp, " ", &mut f, rl.nb.uuid);
             }
         } else if other.enabled() && other.kind() != "virtual" {
             vif_addresses(peer, other, &mut f);

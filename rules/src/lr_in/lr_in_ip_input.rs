@@ -211,7 +211,7 @@ fn ipv6(p: &Lrp, f: &mut Flows) {
                 "icmp6 {eth.dst <-> eth.src; ip6.dst <-> ip6.src; ip.ttl = 255; icmp6.type = 1; icmp6.code = 3; next; };", h);
         }
         // Priority 31: TTL exceeded in transit (global addresses only).
-        if !(u128::from(a.addr) >> 64 == 0xfe80_0000_0000_0000) {
+        if u128::from(a.addr) >> 64 != 0xfe80_0000_0000_0000 {
             let swap = if p.is_dgp {
                 "ip6.dst <-> ip6.src".to_string()
             } else {

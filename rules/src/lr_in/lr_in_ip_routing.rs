@@ -199,13 +199,13 @@ impl Parsed {
         };
         let prefix = Prefix::parse(&route.ip_prefix)
             .ok_or_else(|| format!("bad 'ip_prefix' {} in static route {u}", route.ip_prefix))?;
-        if let Some(Some(ip)) = nexthop {
-            if ip.is_ipv4() != prefix.is_v4() {
-                return Err(format!(
-                    "Address family doesn't match between 'ip_prefix' {} and 'nexthop' {nh} in static route {u}",
-                    route.ip_prefix
-                ));
-            }
+        if let Some(Some(ip)) = nexthop
+            && ip.is_ipv4() != prefix.is_v4()
+        {
+            return Err(format!(
+                "Address family doesn't match between 'ip_prefix' {} and 'nexthop' {nh} in static route {u}",
+                route.ip_prefix
+            ));
         }
         Ok(Parsed {
             route: route.clone(),

@@ -34,25 +34,22 @@ pub(crate) fn port(p: &Lsp, f: &mut Flows) {
     };
     for (i, e) in p.addrs.entries.iter().enumerate() {
         let mut m = format!("eth.dst == {}", e.mac);
-        if p.addrs.router_entry == Some(i) {
-            if let Some(peer) = &p.peer {
-                if p.sw.has_localnet {
-                    if peer.is_dgp {
-                        m.push_str(&format!(
-                            " && is_chassis_resident({})",
-                            json_key(&peer.cr_name())
-                        ));
-                    } else if peer.lr.dgps.len() == 1
-                        && crate::input::smap_bool(
-                            &peer.nb.options,
-                            "reside-on-redirect-chassis",
-                            false,
-                        )
-                    {
-                        let cr = format!("cr-{}", peer.lr.dgps[0]);
-                        m.push_str(&format!(" && is_chassis_resident({})", json_key(&cr)));
-                    }
-                }
+        // The peer router port's MAC is only owned where its gateway resides, when the
+        // switch reaches the physical network through a localnet port.
+        if p.addrs.router_entry == Some(i)
+            && let Some(peer) = &p.peer
+            && p.sw.has_localnet
+        {
+            if peer.is_dgp {
+                m.push_str(&format!(
+                    " && is_chassis_resident({})",
+                    json_key(&peer.cr_name())
+                ));
+            } else if peer.lr.dgps.len() == 1
+                && crate::input::smap_bool(&peer.nb.options, "reside-on-redirect-chassis", false)
+            {
+                let cr = format!("cr-{}", peer.lr.dgps[0]);
+                m.push_str(&format!(" && is_chassis_resident({})", json_key(&cr)));
             }
         }
         f.add_hint(STAGE, 50, m, &act, p.nb.uuid);

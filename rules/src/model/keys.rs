@@ -5,7 +5,7 @@
 //! holds in the Southbound (a [`KeyPin`], fed back by the driver after every commit so
 //! that no surviving row is ever renumbered), then the lowest free keys in member order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use engine::Coll;
@@ -46,34 +46,50 @@ fn requested(v: Option<&crate::intern::Istr>) -> Option<u32> {
 /// lowest free keys; ports get keys above the highest key in use (wrapping), as northd's
 /// per-datapath hint does.
 fn assign(claims: &[(&Claim, isize)], lowest_free: bool) -> Vec<(KeyMember, u32)> {
-    let mut members: Vec<(&KeyMember, Option<u32>, u32, (Uuid, u8))> = Vec::new();
+    struct Member<'a> {
+        m: &'a KeyMember,
+        requested: Option<u32>,
+        max: u32,
+        order: (Uuid, u8),
+    }
+    let mut members: Vec<Member> = Vec::new();
     let mut pins: Vec<(&KeyMember, u32)> = Vec::new();
     for (c, _) in claims {
         match c {
-            Claim::Member(m, r, max, o) => members.push((m, *r, *max, *o)),
+            Claim::Member(m, r, max, o) => members.push(Member {
+                m,
+                requested: *r,
+                max: *max,
+                order: *o,
+            }),
             Claim::Pin(m, k) => pins.push((m, *k)),
         }
     }
-    members.sort_by_key(|m| m.3);
+    members.sort_by_key(|m| m.order);
+    let max_of: HashMap<&KeyMember, u32> = members.iter().map(|m| (m.m, m.max)).collect();
     let mut used = BTreeSet::new();
     let mut out: Vec<(KeyMember, u32)> = Vec::new();
-    let mut done = BTreeSet::new();
+    let mut done = HashSet::new();
     // 1. Requested keys, in member order; a key requested twice goes to the first.
-    for (m, r, max, _) in &members {
-        if let Some(k) = r {
-            if *k <= *max && used.insert(*k) {
-                out.push(((*m).clone(), *k));
-                done.insert(*m);
-            }
+    for m in &members {
+        if let Some(k) = m.requested
+            && k <= m.max
+            && used.insert(k)
+        {
+            out.push((m.m.clone(), k));
+            done.insert(m.m);
         }
     }
     // 2. Keys already held, if still valid and free.
     for (m, k) in &pins {
-        if let Some((_, _, max, _)) = members.iter().find(|(mm, _, _, _)| mm == m) {
-            if !done.contains(m) && *k >= 1 && *k <= *max && used.insert(*k) {
-                out.push(((*m).clone(), *k));
-                done.insert(*m);
-            }
+        if let Some(max) = max_of.get(m)
+            && !done.contains(m)
+            && *k >= 1
+            && *k <= *max
+            && used.insert(*k)
+        {
+            out.push(((*m).clone(), *k));
+            done.insert(*m);
         }
     }
     // 3. Free keys, in member order.
@@ -82,17 +98,17 @@ fn assign(claims: &[(&Claim, isize)], lowest_free: bool) -> Vec<(KeyMember, u32)
     } else {
         used.iter().next_back().copied().unwrap_or(0)
     };
-    for (m, _, max, _) in &members {
-        if done.contains(m) {
+    for m in &members {
+        if done.contains(m.m) {
             continue;
         }
-        let Some(k) = next_free(&used, hint, *max) else {
+        let Some(k) = next_free(&used, hint, m.max) else {
             continue; // key space exhausted: the row is not created
         };
         used.insert(k);
         hint = k;
-        out.push(((*m).clone(), k));
-        done.insert(*m);
+        out.push((m.m.clone(), k));
+        done.insert(m.m);
     }
     out
 }

@@ -337,7 +337,7 @@ impl<'s> Model<'s> {
             )
             .reduce(|_, claims, out| {
                 for (i, (c, _)) in claims.iter().enumerate() {
-                    out.push((((*c).clone(), i == 0), 1));
+                    out.push(((**c, i == 0), 1));
                 }
             });
         let winners = claims
