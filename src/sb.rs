@@ -7,6 +7,7 @@
 //! recomputation yields the same UUIDs. The constant catalogues northd keeps in the SB
 //! (DHCP_Options, DHCPv6_Options, RBAC_Role and RBAC_Permission) are written here too.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use adapters::{Atom, Database, Datum, Row, Schema, Uuid as DbUuid};
@@ -148,7 +149,7 @@ pub const RBAC_PERMISSIONS: &[(&str, &[&str], bool, &[&str])] = &[
 
 #[derive(Default)]
 pub struct SbState {
-    rows: HashMap<Output, isize>,
+    rows: HashMap<Output, isize, rules::intern::FastHash>,
 }
 
 /// A stable 128-bit hash of some strings (FNV-1a, twice with different offsets).
@@ -298,14 +299,23 @@ impl SbState {
     /// Applies one transaction's output diffs; returns the diagnostics that appeared.
     pub fn apply(&mut self, diffs: Vec<(Output, isize)>) -> Vec<rules::output::Diag> {
         let mut diags = Vec::new();
+        self.rows.reserve(diffs.len());
         for (o, d) in diffs {
             if let (Output::Diag(x), true) = (&o, d > 0) {
                 diags.push(x.clone());
             }
-            let e = self.rows.entry(o).or_insert(0);
-            *e += d;
-            if *e == 0 {
-                self.rows.retain(|_, c| *c != 0);
+            match self.rows.entry(o) {
+                Entry::Occupied(mut e) => {
+                    *e.get_mut() += d;
+                    if *e.get() == 0 {
+                        e.remove();
+                    }
+                }
+                Entry::Vacant(e) => {
+                    if d != 0 {
+                        e.insert(d);
+                    }
+                }
             }
         }
         diags

@@ -4,6 +4,8 @@
 //! `Logical_DP_Group`s. Multicast groups come as one row per member so that a port change
 //! costs one diff. A row that cannot be translated becomes a [`Diag`].
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::input::{Smap, Uuid};
@@ -172,14 +174,23 @@ pub struct Diag {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Output {
     Flow(Flow),
-    Datapath(DatapathRow),
-    Port(PortRow),
+    // Wide, rare rows are shared pointers so that the enum stays as small as a flow.
+    Datapath(Arc<DatapathRow>),
+    Port(Arc<PortRow>),
     McMember(McMember),
-    HaGroup(HaGroupRow),
-    IpMulticast(IpMulticastRow),
-    AddressSet(AddressSetRow),
+    HaGroup(Arc<HaGroupRow>),
+    IpMulticast(Arc<IpMulticastRow>),
+    AddressSet(Arc<AddressSetRow>),
     /// One key of SB_Global options (key, value): the NB_Global options as northd
     /// rewrites them, plus the SB-only keys.
     SbOption(Istr, Istr),
     Diag(Diag),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_output_row_is_no_wider_than_a_flow_plus_its_tag() {
+        assert!(std::mem::size_of::<super::Output>() <= std::mem::size_of::<super::Flow>() + 8);
+    }
 }

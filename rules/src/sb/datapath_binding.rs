@@ -50,10 +50,10 @@ pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
         .join(m.keys.dps.clone())
         .map(|(nb, (mut ids, key))| {
             ids.sort();
-            Output::Datapath(DatapathRow {
+            Output::Datapath(std::sync::Arc::new(DatapathRow {
                 nb,
                 tunnel_key: key,
                 external_ids: ids,
-            })
+            }))
         })
 }

@@ -52,11 +52,11 @@ where
             if let Some(name) = name {
                 members.sort();
                 out.push((
-                    Output::HaGroup(HaGroupRow {
+                    Output::HaGroup(std::sync::Arc::new(HaGroupRow {
                         name,
                         members,
                         external_ids: Vec::new(),
-                    }),
+                    })),
                     1,
                 ));
             }

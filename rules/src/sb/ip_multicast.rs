@@ -63,7 +63,7 @@ pub fn row(dp: crate::input::Uuid, oc: &Smap) -> IpMulticastRow {
 pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
     m.switches
         .clone()
-        .map(|s| Output::IpMulticast(row(s.nb.uuid, &s.nb.other_config)))
+        .map(|s| Output::IpMulticast(std::sync::Arc::new(row(s.nb.uuid, &s.nb.other_config))))
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ pub(crate) fn rows<'s>(m: &Model<'s>, ha: &HaGroups<'s>) -> Coll<'s, Output> {
         .join(m.keys.ports.clone())
         .map(|(_, (mut r, key))| {
             r.tunnel_key = key;
-            Output::Port(r)
+            Output::Port(std::sync::Arc::new(r))
         })
         .concat(diags)
 }

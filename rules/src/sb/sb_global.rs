@@ -136,10 +136,10 @@ pub(crate) fn rows<'s>(m: &Model<'s>) -> Coll<'s, Output> {
             .into_iter()
             .map(|(k, v)| Output::SbOption(Istr::from(k), Istr::from(v)))
             .collect();
-        v.push(Output::AddressSet(AddressSetRow {
+        v.push(Output::AddressSet(std::sync::Arc::new(AddressSetRow {
             name: "svc_monitor_mac".into(),
             addresses: vec![svc.into()],
-        }));
+        })));
         v
     })
 }
