@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use adapters::{Atom, Database, Datum, Row, Schema, Uuid as DbUuid};
 use rules::output::{
-    AddressSetRow, DatapathRow, Flow, HaGroupRow, IpMulticastRow, McMember, Output, PortRow,
+    AddressSetRow, DatapathRow, Dp, Flow, HaGroupRow, IpMulticastRow, McMember, Output, PortRow,
 };
 use rules::{Istr, Uuid};
 
@@ -551,15 +551,52 @@ impl SbState {
         // Logical_Flow and Logical_DP_Group.
         let mut groups: BTreeMap<DbUuid, Row> = BTreeMap::new();
         let t = db.tables.entry("Logical_Flow".into()).or_default();
+        let is_switch = |d: &DatapathRow| {
+            d.external_ids
+                .iter()
+                .any(|(k, _)| k.as_str() == "logical-switch")
+        };
+        let all_switches: Vec<Uuid> = dps
+            .values()
+            .filter(|d| is_switch(d))
+            .map(|d| d.nb)
+            .collect();
+        let all_routers: Vec<Uuid> = dps
+            .values()
+            .filter(|d| !is_switch(d))
+            .map(|d| d.nb)
+            .collect();
         for ((stage, priority, m, a), fs) in &flows {
             let (pipeline, table) = (stage.pipeline().name(), stage.table());
-            let mut members: Vec<&&Flow> = fs.iter().filter(|f| dps.contains_key(&f.dp)).collect();
-            if members.is_empty() {
+            // The datapaths the flow is on, and an identity for the set that does not
+            // change as datapaths come and go ("all switches").
+            let mut targets: BTreeSet<Uuid> = BTreeSet::new();
+            let mut key_parts: BTreeSet<String> = BTreeSet::new();
+            for f in fs {
+                match f.dp {
+                    Dp::One(d) => {
+                        if dps.contains_key(&d) {
+                            targets.insert(d);
+                            key_parts.insert(d.to_string());
+                        }
+                    }
+                    Dp::Switches => {
+                        targets.extend(all_switches.iter().copied());
+                        key_parts.insert("switches".into());
+                    }
+                    Dp::Routers => {
+                        targets.extend(all_routers.iter().copied());
+                        key_parts.insert("routers".into());
+                    }
+                }
+            }
+            if targets.is_empty() {
                 continue;
             }
-            members.sort_by_key(|f| f.dp);
-            members.dedup_by_key(|f| f.dp);
-            let first = members[0];
+            let first = fs
+                .iter()
+                .min_by_key(|f| f.dp)
+                .expect("a flow group is never empty");
             let mut ext = vec![("stage-name".to_string(), first.stage.name().to_string())];
             if let Some(h) = first.hint {
                 ext.push(("stage-hint".into(), format!("{h:08x}")));
@@ -580,21 +617,19 @@ impl SbState {
                     Datum::string_map([("in_out_port", p.as_str())]),
                 );
             }
-            let dp_key: String;
-            if members.len() == 1 {
-                dp_key = first.dp.to_string();
+            let dp_key = key_parts.into_iter().collect::<Vec<_>>().join(",");
+            if targets.len() == 1 {
+                let d = *targets.iter().next().expect("one target");
                 r.insert(
                     "logical_datapath".into(),
-                    Datum::set(vec![Atom::Uuid(ids.dp(first.dp))]),
+                    Datum::set(vec![Atom::Uuid(ids.dp(d))]),
                 );
             } else {
-                let names: Vec<String> = members.iter().map(|f| f.dp.to_string()).collect();
-                dp_key = names.join(",");
                 let gu = content_uuid(&["Logical_DP_Group", &dp_key]);
                 let mut gr = Row::new();
                 gr.insert(
                     "datapaths".into(),
-                    Datum::set(members.iter().map(|f| Atom::Uuid(ids.dp(f.dp))).collect()),
+                    Datum::set(targets.iter().map(|d| Atom::Uuid(ids.dp(*d))).collect()),
                 );
                 groups.insert(gu, gr);
                 r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));

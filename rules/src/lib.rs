@@ -28,7 +28,7 @@ pub use output::{Flow, Output};
 pub use stage::{Pipeline, Stage};
 
 use model::Model;
-use output::Flows;
+use output::{Dp, Flows};
 
 /// The whole of northd: input rows to output rows.
 pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
@@ -36,48 +36,45 @@ pub fn northd<'s>(input: Coll<'s, Input>) -> Coll<'s, Output> {
 
     let switch_flows = m.switches.clone().flat_map(|sw| {
         let mut v = Vec::new();
-        let mut f = Flows {
-            dp: sw.nb.uuid,
-            out: &mut v,
-        };
+        let mut f = Flows::on(sw.nb.uuid, &mut v);
         ls_in::switch(&sw, &mut f);
-        ls_out::switch(&sw, &mut f);
         v
     });
     let lsp_flows = m.lsps.clone().flat_map(|p| {
         let mut v = Vec::new();
-        let mut f = Flows {
-            dp: p.dp(),
-            out: &mut v,
-        };
+        let mut f = Flows::on(p.dp(), &mut v);
         ls_in::port(&p, &mut f);
         ls_out::port(&p, &mut f);
         v
     });
-    let router_flows = m.routers.clone().flat_map(|lr| {
+    // Flows that are the same on every switch (or every router) exist once.
+    let default_flows = m.cfg.clone().flat_map(|cfg| {
         let mut v = Vec::new();
         let mut f = Flows {
-            dp: lr.nb.uuid,
+            dp: Dp::Switches,
             out: &mut v,
         };
-        lr_in::router(&lr, &mut f);
-        lr_out::router(&lr, &mut f);
+        ls_in::defaults(&cfg, &mut f);
+        ls_out::defaults(&cfg, &mut f);
+        let mut f = Flows {
+            dp: Dp::Routers,
+            out: &mut v,
+        };
+        lr_in::defaults(&cfg, &mut f);
+        lr_out::defaults(&cfg, &mut f);
         v
     });
     let lrp_flows = m.lrps.clone().flat_map(|p| {
         let mut v = Vec::new();
-        let mut f = Flows {
-            dp: p.dp(),
-            out: &mut v,
-        };
+        let mut f = Flows::on(p.dp(), &mut v);
         lr_in::port(&p, &mut f);
         lr_out::port(&p, &mut f);
         v
     });
     let (route_flows, route_diags) = lr_in::lr_in_ip_routing::dataflow(&m);
-    let flows = switch_flows
+    let flows = default_flows
+        .concat(switch_flows)
         .concat(lsp_flows)
-        .concat(router_flows)
         .concat(lrp_flows)
         .concat(route_flows)
         .concat(lr_in::lr_in_arp_resolve::dataflow(&m))

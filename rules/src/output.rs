@@ -12,10 +12,20 @@ use crate::input::{Smap, Uuid};
 use crate::intern::Istr;
 use crate::stage::Stage;
 
-/// One logical flow on one datapath (the NB UUID of its switch or router).
+/// Where a flow goes: one datapath (the NB UUID of its switch or router), or every
+/// logical switch / every logical router (flows that are the same everywhere are kept
+/// once, as ovn-northd's datapath groups keep them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Dp {
+    One(Uuid),
+    Switches,
+    Routers,
+}
+
+/// One logical flow.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Flow {
-    pub dp: Uuid,
+    pub dp: Dp,
     pub stage: Stage,
     pub priority: u16,
     pub match_: Istr,
@@ -26,13 +36,21 @@ pub struct Flow {
     pub io_port: Option<Istr>,
 }
 
-/// Collects the flows of one datapath.
+/// Collects the flows of one datapath (or of all switches / all routers).
 pub struct Flows<'a> {
-    pub dp: Uuid,
+    pub dp: Dp,
     pub out: &'a mut Vec<Flow>,
 }
 
-impl Flows<'_> {
+impl<'a> Flows<'a> {
+    /// Flows on datapath `dp`.
+    pub fn on(dp: Uuid, out: &'a mut Vec<Flow>) -> Flows<'a> {
+        Flows {
+            dp: Dp::One(dp),
+            out,
+        }
+    }
+
     pub fn add(&mut self, stage: Stage, priority: u16, m: impl AsRef<str>, a: impl AsRef<str>) {
         self.push(stage, priority, m.as_ref(), a.as_ref(), None, None);
     }

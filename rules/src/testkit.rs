@@ -17,7 +17,7 @@ use engine::Engine;
 
 use crate::input::*;
 use crate::intern::Istr;
-use crate::output::{Flow, Output};
+use crate::output::{Dp, Flow, Output};
 use crate::stage::Stage;
 
 /// The UUID of the `n`-th row: hint `n`, ordered by `n`.
@@ -141,13 +141,46 @@ pub(crate) fn run(rows: Vec<Input>) -> Vec<Output> {
 
 /// The flows of `run(rows)`.
 pub(crate) fn run_flows(rows: Vec<Input>) -> Vec<Flow> {
-    run(rows)
-        .into_iter()
-        .filter_map(|o| match o {
-            Output::Flow(f) => Some(f),
-            _ => None,
-        })
-        .collect()
+    expand(&run(rows))
+}
+
+/// The flows among `outputs`, each on one datapath: flows kept once for every switch
+/// (or router) are repeated on each switch (router) that has a Datapath_Binding.
+pub(crate) fn expand(outputs: &[Output]) -> Vec<Flow> {
+    let mut switches = Vec::new();
+    let mut routers = Vec::new();
+    for o in outputs {
+        if let Output::Datapath(d) = o {
+            if d.external_ids
+                .iter()
+                .any(|(k, _)| k.as_str() == "logical-switch")
+            {
+                switches.push(d.nb);
+            } else {
+                routers.push(d.nb);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    for o in outputs {
+        if let Output::Flow(f) = o {
+            let dps = match f.dp {
+                Dp::One(_) => {
+                    v.push(f.clone());
+                    continue;
+                }
+                Dp::Switches => &switches,
+                Dp::Routers => &routers,
+            };
+            for d in dps {
+                v.push(Flow {
+                    dp: Dp::One(*d),
+                    ..f.clone()
+                });
+            }
+        }
+    }
+    v
 }
 
 /// `(priority, match, actions)` of a flow.
@@ -158,7 +191,7 @@ pub(crate) type Pma = (u16, String, String);
 pub(crate) fn stage_flows(flows: &[Flow], dp: Uuid, stage: Stage) -> Vec<Pma> {
     let mut v: Vec<Pma> = flows
         .iter()
-        .filter(|f| f.dp == dp && f.stage == stage)
+        .filter(|f| f.dp == Dp::One(dp) && f.stage == stage)
         .map(|f| (f.priority, f.match_.to_string(), f.actions.to_string()))
         .collect();
     v.sort();
@@ -243,7 +276,10 @@ impl Run {
             .flows
             .iter()
             .filter(|f| {
-                f.dp == dp && f.stage == stage && f.priority == priority && f.match_.as_str() == m
+                f.dp == Dp::One(dp)
+                    && f.stage == stage
+                    && f.priority == priority
+                    && f.match_.as_str() == m
             })
             .collect();
         assert!(
@@ -423,13 +459,7 @@ impl Topo {
     /// Runs the rules on the topology.
     pub fn run(&self) -> Run {
         let outputs = run(self.inputs());
-        let flows = outputs
-            .iter()
-            .filter_map(|o| match o {
-                Output::Flow(f) => Some(f.clone()),
-                _ => None,
-            })
-            .collect();
+        let flows = expand(&outputs);
         Run { flows, outputs }
     }
 }

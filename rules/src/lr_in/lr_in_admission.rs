@@ -2,7 +2,7 @@
 //! router port the frames for its MAC (on a distributed gateway port only where it is
 //! resident) and multicast, remembering the port MAC in xreg0[0..47].
 
-use crate::model::{Lrp, Router};
+use crate::model::{Config, Lrp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -10,7 +10,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LrInAdmission;
 
 /// Priority 100: bad frames are dropped; priority 0: so is everything not admitted.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 100, "vlan.present || eth.src[40]", "drop;");
     f.add(STAGE, 0, "1", "drop;");
 }

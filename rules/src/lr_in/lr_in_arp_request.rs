@@ -3,7 +3,7 @@
 
 use engine::Coll;
 
-use crate::model::{Ipv6Net, Model, Router};
+use crate::model::{Config, Ipv6Net, Model};
 use crate::output::{Flow, Flows};
 use crate::stage::Stage;
 use crate::util::ip6;
@@ -11,7 +11,7 @@ use crate::util::ip6;
 const STAGE: Stage = Stage::LrInArpRequest;
 
 /// Priority 100: ARP / NS for an unresolved next hop; priority 0: output.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(
         STAGE,
         100,
@@ -35,7 +35,7 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
         if let Some(nh) = Ipv6Net::parse(&r.nexthop).filter(|n| n.plen == 128) {
             let sn = nh.sn_addr();
             let o = sn.octets();
-            let mut f = Flows { dp: lr.nb.uuid, out: &mut v };
+            let mut f = Flows::on(lr.nb.uuid, &mut v);
             f.add_hint(
                 STAGE,
                 200,

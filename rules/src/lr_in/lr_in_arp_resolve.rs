@@ -7,7 +7,7 @@ use std::sync::Arc;
 use engine::Coll;
 
 use super::{v4_list, v6_list};
-use crate::model::{Lrp, Lsp, Model, Router};
+use crate::model::{Config, Lrp, Lsp, Model};
 use crate::output::{Flow, Flows};
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
@@ -15,7 +15,7 @@ use crate::util::{ip6, json_key};
 const STAGE: Stage = Stage::LrInArpResolve;
 
 /// Priority 500: multicast needs no resolution; 1: dynamic lookup; 0: drop.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 500, "ip4.mcast || ip6.mcast", "next;");
     f.add(STAGE, 1, "ip4", "get_arp(outport, reg0); next;");
     f.add(STAGE, 1, "ip6", "get_nd(outport, xxreg0); next;");
@@ -60,10 +60,7 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
     let on_switch = router_ports.join_core(by_switch, |_, rl: &Arc<Lsp>, other: &Arc<Lsp>| {
         let mut v = Vec::new();
         let peer = rl.peer.as_ref().expect("filtered on peer");
-        let mut f = Flows {
-            dp: peer.dp(),
-            out: &mut v,
-        };
+        let mut f = Flows::on(peer.dp(), &mut v);
         if other.is_router() {
             // Another router's port on the same switch, seen from this router.
             if let Some(rp) = &other.peer
@@ -85,10 +82,7 @@ pub(crate) fn dataflow<'s>(m: &Model<'s>) -> Coll<'s, Flow> {
         .join(m.lrps.clone().map(|l| (l.name().clone(), l)))
         .flat_map(|(_, (op, peer))| {
             let mut v = Vec::new();
-            let mut f = Flows {
-                dp: peer.dp(),
-                out: &mut v,
-            };
+            let mut f = Flows::on(peer.dp(), &mut v);
             to_router_port(&peer, &op, "", &mut f, op.nb.uuid);
             v
         });

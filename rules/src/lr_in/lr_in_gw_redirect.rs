@@ -1,7 +1,7 @@
 //! lr_in_gw_redirect — traffic leaving through a distributed gateway port is redirected
 //! to its chassisredirect port, i.e. to the gateway chassis.
 
-use crate::model::{Lrp, Router};
+use crate::model::{Config, Lrp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -9,7 +9,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LrInGwRedirect;
 
 /// Priority 0: everything else goes on.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

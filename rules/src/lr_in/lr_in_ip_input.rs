@@ -3,7 +3,7 @@
 //! unreachable, TCP RST, time exceeded), and drop everything else addressed to it.
 
 use super::{braces, v4_list, v6_list};
-use crate::model::{Lrp, Router};
+use crate::model::{Config, Lrp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
@@ -12,7 +12,7 @@ const STAGE: Stage = Stage::LrInIpInput;
 
 /// Router-wide filters: martian sources, ARP/ND not answered earlier, multicast,
 /// broadcast, expiring TTL; priority 0: routing continues.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(
         STAGE,
         100,

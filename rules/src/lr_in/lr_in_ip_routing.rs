@@ -10,15 +10,15 @@ use engine::Coll;
 use serde::{Deserialize, Serialize};
 
 use crate::input::{StaticRoute, Uuid, smap_get};
-use crate::model::{Ipv4Net, Ipv6Net, Lrp, Model, Router};
-use crate::output::{Diag, Flow, Flows, Output};
+use crate::model::{Config, Ipv4Net, Ipv6Net, Lrp, Model};
+use crate::output::{Diag, Dp, Flow, Flows, Output};
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
 
 const STAGE: Stage = Stage::LrInIpRouting;
 
 /// Priority 10550: router solicitations/advertisements are not routed; 0: no route, drop.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 10550, "nd_rs || nd_ra", "drop;");
     f.add(STAGE, 0, "1", "drop;");
 }
@@ -499,7 +499,7 @@ fn ecmp_group(dp: Uuid, id: u32, members: &[&Resolved], out: &mut Vec<Flow>) {
 
 fn flow(dp: Uuid, stage: Stage, priority: u16, m: String, a: String, hint: Option<u32>) -> Flow {
     Flow {
-        dp,
+        dp: Dp::One(dp),
         stage,
         priority,
         match_: m.into(),

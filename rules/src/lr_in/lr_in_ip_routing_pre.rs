@@ -1,13 +1,13 @@
 //! lr_in_ip_routing_pre — route-table selection: every inport uses the main table (0).
 
-use crate::model::Router;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LrInIpRoutingPre;
 
-/// Default flows of every router.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+/// Default flows, the same on every router.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "reg7 = 0; next;");
 }
 

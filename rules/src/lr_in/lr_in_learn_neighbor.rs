@@ -1,13 +1,13 @@
 //! lr_in_learn_neighbor — learn MAC bindings from ARP/ND that ls_in_lookup_neighbor found new.
 
-use crate::model::Router;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LrInLearnNeighbor;
 
-/// Default flows of every router.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+/// Default flows, the same on every router.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 100, "reg9[2] == 1", "next;");
     f.add(STAGE, 95, "nd_ns && (ip6.src == 0 || nd.sll == 0)", "next;");
     f.add(

@@ -1,7 +1,7 @@
 //! lr_in_lookup_neighbor — decide whether an ARP/ND packet's sender should be learned:
 //! replies always, requests only from the port's own subnets.
 
-use crate::model::{Lrp, Router};
+use crate::model::{Config, Lrp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -9,7 +9,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LrInLookupNeighbor;
 
 /// Priority 100: ARP replies and ND are looked up; priority 0: nothing to learn.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(
         STAGE,
         100,

@@ -23,34 +23,34 @@ pub mod lr_in_policy;
 pub mod lr_in_policy_ecmp;
 pub mod lr_in_unsnat;
 
-use crate::model::{LportAddrs, Lrp, Router};
+use crate::model::{Config, LportAddrs, Lrp};
 use crate::output::Flows;
 use crate::util::ip6;
 
-/// Flows every router gets.
-pub(crate) fn router(lr: &Router, f: &mut Flows) {
-    lr_in_admission::router(lr, f);
-    lr_in_lookup_neighbor::router(lr, f);
-    lr_in_learn_neighbor::router(lr, f);
-    lr_in_ip_input::router(lr, f);
-    lr_in_unsnat::router(lr, f);
-    lr_in_defrag::router(lr, f);
-    lr_in_lb_aff_check::router(lr, f);
-    lr_in_dnat::router(lr, f);
-    lr_in_lb_aff_learn::router(lr, f);
-    lr_in_ecmp_stateful::router(lr, f);
-    lr_in_nd_ra_options::router(lr, f);
-    lr_in_nd_ra_response::router(lr, f);
-    lr_in_ip_routing_pre::router(lr, f);
-    lr_in_ip_routing::router(lr, f);
-    lr_in_ip_routing_ecmp::router(lr, f);
-    lr_in_policy::router(lr, f);
-    lr_in_policy_ecmp::router(lr, f);
-    lr_in_arp_resolve::router(lr, f);
-    lr_in_chk_pkt_len::router(lr, f);
-    lr_in_larger_pkts::router(lr, f);
-    lr_in_gw_redirect::router(lr, f);
-    lr_in_arp_request::router(lr, f);
+/// Flows that are the same on every router (kept once for all), in table order.
+pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    lr_in_admission::defaults(cfg, f);
+    lr_in_lookup_neighbor::defaults(cfg, f);
+    lr_in_learn_neighbor::defaults(cfg, f);
+    lr_in_ip_input::defaults(cfg, f);
+    lr_in_unsnat::defaults(cfg, f);
+    lr_in_defrag::defaults(cfg, f);
+    lr_in_lb_aff_check::defaults(cfg, f);
+    lr_in_dnat::defaults(cfg, f);
+    lr_in_lb_aff_learn::defaults(cfg, f);
+    lr_in_ecmp_stateful::defaults(cfg, f);
+    lr_in_nd_ra_options::defaults(cfg, f);
+    lr_in_nd_ra_response::defaults(cfg, f);
+    lr_in_ip_routing_pre::defaults(cfg, f);
+    lr_in_ip_routing::defaults(cfg, f);
+    lr_in_ip_routing_ecmp::defaults(cfg, f);
+    lr_in_policy::defaults(cfg, f);
+    lr_in_policy_ecmp::defaults(cfg, f);
+    lr_in_arp_resolve::defaults(cfg, f);
+    lr_in_chk_pkt_len::defaults(cfg, f);
+    lr_in_larger_pkts::defaults(cfg, f);
+    lr_in_gw_redirect::defaults(cfg, f);
+    lr_in_arp_request::defaults(cfg, f);
 }
 
 /// Flows every router port gets (on its router).

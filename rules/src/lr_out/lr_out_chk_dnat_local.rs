@@ -1,13 +1,13 @@
 //! lr_out_chk_dnat_local — flag traffic to local NAT addresses (no NAT yet): clear the flag.
 
-use crate::model::Router;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LrOutChkDnatLocal;
 
-/// Default flows of every router.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+/// Default flows, the same on every router.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "reg9[4] = 0; next;");
 }
 

@@ -1,13 +1,13 @@
 //! lr_out_post_snat — pass-through after SNAT.
 
-use crate::model::Router;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LrOutPostSnat;
 
-/// Default flows of every router.
-pub(crate) fn router(_lr: &Router, f: &mut Flows) {
+/// Default flows, the same on every router.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

@@ -8,17 +8,17 @@ pub mod lr_out_post_undnat;
 pub mod lr_out_snat;
 pub mod lr_out_undnat;
 
-use crate::model::{Lrp, Router};
+use crate::model::{Config, Lrp};
 use crate::output::Flows;
 
-/// Flows every router gets, in table order.
-pub(crate) fn router(lr: &Router, f: &mut Flows) {
-    lr_out_chk_dnat_local::router(lr, f);
-    lr_out_undnat::router(lr, f);
-    lr_out_post_undnat::router(lr, f);
-    lr_out_snat::router(lr, f);
-    lr_out_post_snat::router(lr, f);
-    lr_out_egr_loop::router(lr, f);
+/// Flows that are the same on every router (kept once for all), in table order.
+pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    lr_out_chk_dnat_local::defaults(cfg, f);
+    lr_out_undnat::defaults(cfg, f);
+    lr_out_post_undnat::defaults(cfg, f);
+    lr_out_snat::defaults(cfg, f);
+    lr_out_post_snat::defaults(cfg, f);
+    lr_out_egr_loop::defaults(cfg, f);
 }
 
 /// Flows every port gets (on its datapath), in table order.

@@ -1,13 +1,13 @@
 //! ls_in_acl — from-lport ACLs; without ACLs: everything passes, ND/MLD always pass.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsInAcl;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 65535, "1", "next;");
     f.add(
         STAGE,

@@ -1,13 +1,13 @@
 //! ls_in_apply_port_sec — apply the port-security verdict: drop what ls_in_check_port_sec flagged.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsInApplyPortSec;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 50, "reg0[15] == 1", "drop;");
     f.add(STAGE, 0, "1", "next;");
 }

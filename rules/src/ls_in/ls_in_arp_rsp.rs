@@ -2,7 +2,7 @@
 //! switch's ports (router ports answer for their peer router port), except when the
 //! request comes from the owner itself.
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
@@ -10,7 +10,7 @@ use crate::util::{ip6, json_key};
 const STAGE: Stage = Stage::LsInArpRsp;
 
 /// Priority 0: everything else goes on.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

@@ -2,21 +2,25 @@
 //! ports, and ask the controller to check port security (it enforces
 //! Port_Binding.port_security).
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp, Switch};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
 
 const STAGE: Stage = Stage::LsInCheckPortSec;
 
-/// Priority 100: tagged frames (unless the switch passes VLANs through) and frames from
-/// a multicast source are dropped; priority 50: everything else is checked.
+/// Priority 100: frames from a multicast source are dropped; priority 50: everything
+/// else is checked.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
+    f.add(STAGE, 100, "eth.src[40]", "drop;");
+    f.add(STAGE, 50, "1", "reg0[15] = check_in_port_sec(); next;");
+}
+
+/// Priority 100: tagged frames are dropped unless the switch passes VLANs through.
 pub(crate) fn switch(sw: &Switch, f: &mut Flows) {
     if !sw.vlan_passthru() {
         f.add(STAGE, 100, "vlan.present", "drop;");
     }
-    f.add(STAGE, 100, "eth.src[40]", "drop;");
-    f.add(STAGE, 50, "1", "reg0[15] = check_in_port_sec(); next;");
 }
 
 /// Priority 100: traffic from a disabled port is flagged for drop.

@@ -2,7 +2,7 @@
 //! for router addresses to the router port (and a copy to the L2 ports), broadcast and
 //! multicast floods, known MACs to their port, everything else to the FDB.
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::{ip6, json_key};
@@ -10,7 +10,7 @@ use crate::util::{ip6, json_key};
 const STAGE: Stage = Stage::LsInL2Lkup;
 
 /// Priority 110: service-monitor replies; 70: multicast floods; 0: FDB lookup.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(
         STAGE,
         110,

@@ -1,13 +1,13 @@
 //! ls_in_lb — load balancing to VIP backends (no load balancers yet): pass everything.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsInLb;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

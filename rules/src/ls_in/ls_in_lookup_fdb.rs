@@ -1,7 +1,7 @@
 //! ls_in_lookup_fdb — for ports with `unknown` addresses and no port security, look the
 //! source MAC up in the FDB.
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -9,7 +9,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LsInLookupFdb;
 
 /// Priority 0: nothing to look up.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

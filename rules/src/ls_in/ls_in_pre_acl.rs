@@ -1,13 +1,13 @@
 //! ls_in_pre_acl — pre-ACL: marks traffic for conntrack when stateful ACLs exist; service-monitor replies always skip it.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsInPreAcl;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 110, "eth.dst == $svc_monitor_mac", "next;");
     f.add(STAGE, 0, "1", "next;");
 }

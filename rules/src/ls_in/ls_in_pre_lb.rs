@@ -1,7 +1,7 @@
 //! ls_in_pre_lb — decide which traffic needs load-balancer conntrack; multicast, ND/MLD,
 //! service-monitor and stateless traffic skip it, and so does IP from router ports.
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -9,7 +9,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LsInPreLb;
 
 /// Priority 110: traffic that never goes through load-balancer conntrack.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 110, "eth.mcast", "next;");
     f.add(
         STAGE,

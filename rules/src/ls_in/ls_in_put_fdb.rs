@@ -1,7 +1,7 @@
 //! ls_in_put_fdb — learn the source MAC of a learning port when the lookup missed.
 
 use super::ls_in_lookup_fdb::learns_fdb;
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -9,7 +9,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LsInPutFdb;
 
 /// Priority 0: nothing to learn.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 0, "1", "next;");
 }
 

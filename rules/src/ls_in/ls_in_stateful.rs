@@ -1,14 +1,14 @@
 //! ls_in_stateful — commit connections that ACLs asked to commit, with their label.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsInStateful;
 
 /// Priority 100: commit, clearing the blocked bit (and setting the label when asked).
-pub(crate) fn switch(sw: &Switch, f: &mut Flows) {
-    let blocked = sw.ct_blocked();
+pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    let blocked = cfg.ct_blocked();
     f.add(
         STAGE,
         100,

@@ -28,37 +28,43 @@ pub mod ls_in_qos_mark;
 pub mod ls_in_qos_meter;
 pub mod ls_in_stateful;
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp, Switch};
 use crate::output::Flows;
 
-/// Flows every switch gets, in table order.
+/// Flows that are the same on every switch (kept once for all), in table order.
+pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    ls_in_check_port_sec::defaults(cfg, f);
+    ls_in_apply_port_sec::defaults(cfg, f);
+    ls_in_lookup_fdb::defaults(cfg, f);
+    ls_in_put_fdb::defaults(cfg, f);
+    ls_in_pre_acl::defaults(cfg, f);
+    ls_in_pre_lb::defaults(cfg, f);
+    ls_in_pre_stateful::defaults(cfg, f);
+    ls_in_acl_hint::defaults(cfg, f);
+    ls_in_acl::defaults(cfg, f);
+    ls_in_qos_mark::defaults(cfg, f);
+    ls_in_qos_meter::defaults(cfg, f);
+    ls_in_lb_aff_check::defaults(cfg, f);
+    ls_in_lb::defaults(cfg, f);
+    ls_in_lb_aff_learn::defaults(cfg, f);
+    ls_in_pre_hairpin::defaults(cfg, f);
+    ls_in_nat_hairpin::defaults(cfg, f);
+    ls_in_hairpin::defaults(cfg, f);
+    ls_in_acl_after_lb::defaults(cfg, f);
+    ls_in_stateful::defaults(cfg, f);
+    ls_in_arp_rsp::defaults(cfg, f);
+    ls_in_dhcp_options::defaults(cfg, f);
+    ls_in_dhcp_response::defaults(cfg, f);
+    ls_in_dns_lookup::defaults(cfg, f);
+    ls_in_dns_response::defaults(cfg, f);
+    ls_in_external_port::defaults(cfg, f);
+    ls_in_l2_lkup::defaults(cfg, f);
+    ls_in_l2_unknown::defaults(cfg, f);
+}
+
+/// Flows that depend on the switch, in table order.
 pub(crate) fn switch(sw: &Switch, f: &mut Flows) {
     ls_in_check_port_sec::switch(sw, f);
-    ls_in_apply_port_sec::switch(sw, f);
-    ls_in_lookup_fdb::switch(sw, f);
-    ls_in_put_fdb::switch(sw, f);
-    ls_in_pre_acl::switch(sw, f);
-    ls_in_pre_lb::switch(sw, f);
-    ls_in_pre_stateful::switch(sw, f);
-    ls_in_acl_hint::switch(sw, f);
-    ls_in_acl::switch(sw, f);
-    ls_in_qos_mark::switch(sw, f);
-    ls_in_qos_meter::switch(sw, f);
-    ls_in_lb_aff_check::switch(sw, f);
-    ls_in_lb::switch(sw, f);
-    ls_in_lb_aff_learn::switch(sw, f);
-    ls_in_pre_hairpin::switch(sw, f);
-    ls_in_nat_hairpin::switch(sw, f);
-    ls_in_hairpin::switch(sw, f);
-    ls_in_acl_after_lb::switch(sw, f);
-    ls_in_stateful::switch(sw, f);
-    ls_in_arp_rsp::switch(sw, f);
-    ls_in_dhcp_options::switch(sw, f);
-    ls_in_dhcp_response::switch(sw, f);
-    ls_in_dns_lookup::switch(sw, f);
-    ls_in_dns_response::switch(sw, f);
-    ls_in_external_port::switch(sw, f);
-    ls_in_l2_lkup::switch(sw, f);
     ls_in_l2_unknown::switch(sw, f);
 }
 

@@ -1,13 +1,13 @@
 //! ls_out_acl_hint — egress conntrack hint bits for ACLs; without ACLs or load balancers, a single pass-through.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsOutAclHint;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 65535, "1", "next;");
 }
 

@@ -1,13 +1,13 @@
 //! ls_out_check_port_sec — egress port security: multicast is exempt, everything else is checked by the controller.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsOutCheckPortSec;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 100, "eth.mcast", "reg0[15] = 0; next;");
     f.add(STAGE, 0, "1", "reg0[15] = check_out_port_sec(); next;");
 }

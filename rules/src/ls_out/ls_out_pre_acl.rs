@@ -1,13 +1,13 @@
 //! ls_out_pre_acl — egress pre-ACL: service-monitor traffic skips conntrack; nothing else to mark without ACLs.
 
-use crate::model::Switch;
+use crate::model::Config;
 use crate::output::Flows;
 use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsOutPreAcl;
 
-/// Default flows of every switch.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+/// Default flows, the same on every switch.
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 110, "eth.src == $svc_monitor_mac", "next;");
     f.add(STAGE, 0, "1", "next;");
 }

@@ -2,7 +2,7 @@
 //! router ports clears conntrack state instead.
 
 use crate::ls_in::ls_in_pre_lb::skips_conntrack;
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 use crate::stage::Stage;
 use crate::util::json_key;
@@ -10,7 +10,7 @@ use crate::util::json_key;
 const STAGE: Stage = Stage::LsOutPreLb;
 
 /// Priority 110: traffic that never goes through load-balancer conntrack.
-pub(crate) fn switch(_sw: &Switch, f: &mut Flows) {
+pub(crate) fn defaults(_cfg: &Config, f: &mut Flows) {
     f.add(STAGE, 110, "eth.mcast", "next;");
     f.add(
         STAGE,

@@ -11,21 +11,21 @@ pub mod ls_out_qos_mark;
 pub mod ls_out_qos_meter;
 pub mod ls_out_stateful;
 
-use crate::model::{Lsp, Switch};
+use crate::model::{Config, Lsp};
 use crate::output::Flows;
 
-/// Flows every switch gets, in table order.
-pub(crate) fn switch(sw: &Switch, f: &mut Flows) {
-    ls_out_pre_acl::switch(sw, f);
-    ls_out_pre_lb::switch(sw, f);
-    ls_out_pre_stateful::switch(sw, f);
-    ls_out_acl_hint::switch(sw, f);
-    ls_out_acl::switch(sw, f);
-    ls_out_qos_mark::switch(sw, f);
-    ls_out_qos_meter::switch(sw, f);
-    ls_out_stateful::switch(sw, f);
-    ls_out_check_port_sec::switch(sw, f);
-    ls_out_apply_port_sec::switch(sw, f);
+/// Flows that are the same on every switch (kept once for all), in table order.
+pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    ls_out_pre_acl::defaults(cfg, f);
+    ls_out_pre_lb::defaults(cfg, f);
+    ls_out_pre_stateful::defaults(cfg, f);
+    ls_out_acl_hint::defaults(cfg, f);
+    ls_out_acl::defaults(cfg, f);
+    ls_out_qos_mark::defaults(cfg, f);
+    ls_out_qos_meter::defaults(cfg, f);
+    ls_out_stateful::defaults(cfg, f);
+    ls_out_check_port_sec::defaults(cfg, f);
+    ls_out_apply_port_sec::defaults(cfg, f);
 }
 
 /// Flows every port gets (on its datapath), in table order.

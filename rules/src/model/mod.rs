@@ -66,9 +66,12 @@ impl Switch {
     pub fn vlan_passthru(&self) -> bool {
         smap_bool(&self.nb.other_config, "vlan-passthru", false)
     }
+}
+
+impl Config {
     /// The conntrack load-balancing action the chassis support.
     pub fn ct_lb_action(&self) -> &'static str {
-        if self.cfg.features.ct_no_masked_label {
+        if self.features.ct_no_masked_label {
             "ct_lb_mark;"
         } else {
             "ct_lb;"
@@ -76,7 +79,7 @@ impl Switch {
     }
     /// Where the "blocked" bit of a connection lives.
     pub fn ct_blocked(&self) -> &'static str {
-        if self.cfg.features.ct_no_masked_label {
+        if self.features.ct_no_masked_label {
             "ct_mark.blocked"
         } else {
             "ct_label.blocked"
