@@ -79,16 +79,16 @@ fn one_vif(c: &mut Criterion) {
             .rows
             .iter()
             .find_map(|r| match r {
-                Input::Ls(l) if l.name.as_str() == "ls0" => Some(l.clone()),
+                Input::Ls(l) if l.name.as_str() == "ls0" => Some((**l).clone()),
                 _ => None,
             })
             .unwrap();
         let port = Uuid(u128::MAX - 7);
-        let row = Input::Lsp(vif_row(port, 0, 99));
+        let row = Input::from(vif_row(port, 0, 99));
         let mut with = ls0.clone();
         with.ports.push(port);
         with.ports.sort();
-        let (old_ls, new_ls) = (Input::Ls(ls0), Input::Ls(with));
+        let (old_ls, new_ls) = (Input::from(ls0), Input::from(with));
         // Adding a VIF: the port row plus the switch's new `ports`; removing it reverses.
         g.bench_function(BenchmarkId::new("add_then_remove", ports), |b| {
             b.iter_custom(|iters| {

@@ -59,15 +59,15 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
     let mut have_global = false;
     for (_, r) in rows("NB_Global") {
         have_global = true;
-        out.push(Input::NbGlobal(NbGlobal {
+        out.push(Input::from(NbGlobal {
             options: r.smap("options"),
         }));
     }
     if !have_global {
-        out.push(Input::NbGlobal(NbGlobal::default()));
+        out.push(Input::from(NbGlobal::default()));
     }
     for (u, r) in rows("Logical_Switch") {
-        out.push(Input::Ls(LogicalSwitch {
+        out.push(Input::from(LogicalSwitch {
             uuid: u,
             name: r.str("name"),
             ports: r.uuids("ports"),
@@ -76,7 +76,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("Logical_Switch_Port") {
-        out.push(Input::Lsp(LogicalSwitchPort {
+        out.push(Input::from(LogicalSwitchPort {
             uuid: u,
             name: r.str("name"),
             kind: r.str("type"),
@@ -93,7 +93,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("Logical_Router") {
-        out.push(Input::Lr(LogicalRouter {
+        out.push(Input::from(LogicalRouter {
             uuid: u,
             name: r.str("name"),
             ports: r.uuids("ports"),
@@ -104,7 +104,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("Logical_Router_Port") {
-        out.push(Input::Lrp(LogicalRouterPort {
+        out.push(Input::from(LogicalRouterPort {
             uuid: u,
             name: r.str("name"),
             mac: r.str("mac"),
@@ -118,7 +118,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("Logical_Router_Static_Route") {
-        out.push(Input::Route(StaticRoute {
+        out.push(Input::from(StaticRoute {
             uuid: u,
             ip_prefix: r.str("ip_prefix"),
             nexthop: r.str("nexthop"),
@@ -130,7 +130,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("Gateway_Chassis") {
-        out.push(Input::GatewayChassis(GatewayChassis {
+        out.push(Input::from(GatewayChassis {
             uuid: u,
             name: r.str("name"),
             chassis_name: r.str("chassis_name"),
@@ -139,7 +139,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("HA_Chassis_Group") {
-        out.push(Input::HaChassisGroup(HaChassisGroup {
+        out.push(Input::from(HaChassisGroup {
             uuid: u,
             name: r.str("name"),
             ha_chassis: r.uuids("ha_chassis"),
@@ -147,7 +147,7 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
         }));
     }
     for (u, r) in rows("HA_Chassis") {
-        out.push(Input::HaChassis(HaChassis {
+        out.push(Input::from(HaChassis {
             uuid: u,
             chassis_name: r.str("chassis_name"),
             priority: r.int("priority"),
@@ -173,7 +173,7 @@ pub fn sb_inputs(db: &Database) -> Vec<Input> {
             .filter_map(|e| db.table("Encap").get(&e))
             .filter_map(|e| db.get("Encap", e, "type").as_str().map(Istr::from))
             .collect();
-        out.push(Input::Chassis(Chassis {
+        out.push(Input::from(Chassis {
             uuid: uuid(u),
             name: r.str("name"),
             hostname: r.str("hostname"),

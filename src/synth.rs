@@ -23,7 +23,7 @@ impl Synth {
 
     pub fn new(switches: usize, vifs: usize, routers: usize) -> Synth {
         let mut s = Synth {
-            rows: vec![Input::NbGlobal(NbGlobal::default())],
+            rows: vec![Input::from(NbGlobal::default())],
             next: 0,
         };
         let mut lr_ports: Vec<Vec<Uuid>> = vec![Vec::new(); routers];
@@ -39,14 +39,14 @@ impl Synth {
                 let r = i % routers;
                 let (lsp, lrp) = (s.uuid(), s.uuid());
                 let lrp_name = Istr::from(format!("lr{r}-ls{i}"));
-                s.rows.push(Input::Lrp(LogicalRouterPort {
+                s.rows.push(Input::from(LogicalRouterPort {
                     uuid: lrp,
                     name: lrp_name.clone(),
                     mac: mac(0x0a00_0000_0000 | i as u64).into(),
                     networks: vec![format!("{}/24", ip(i, 1)).into()],
                     ..Default::default()
                 }));
-                s.rows.push(Input::Lsp(LogicalSwitchPort {
+                s.rows.push(Input::from(LogicalSwitchPort {
                     uuid: lsp,
                     name: format!("ls{i}-lr{r}").into(),
                     kind: "router".into(),
@@ -58,7 +58,7 @@ impl Synth {
                 lr_ports[r].push(lrp);
             }
             ports.sort();
-            s.rows.push(Input::Ls(LogicalSwitch {
+            s.rows.push(Input::from(LogicalSwitch {
                 uuid: ls,
                 name: format!("ls{i}").into(),
                 ports,
@@ -67,7 +67,7 @@ impl Synth {
         }
         for (r, mut ports) in lr_ports.into_iter().enumerate() {
             ports.sort();
-            s.rows.push(Input::Lr(LogicalRouter {
+            s.rows.push(Input::from(LogicalRouter {
                 uuid: lr_uuids[r],
                 name: format!("lr{r}").into(),
                 ports,
@@ -80,7 +80,7 @@ impl Synth {
     /// A VIF port row `j` for switch `i` (the caller adds it to the switch's ports).
     pub fn vif(&mut self, i: usize, j: usize) -> Uuid {
         let u = self.uuid();
-        self.rows.push(Input::Lsp(vif_row(u, i, j)));
+        self.rows.push(Input::from(vif_row(u, i, j)));
         u
     }
 }

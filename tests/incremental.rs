@@ -53,7 +53,7 @@ struct World {
 impl World {
     fn new() -> World {
         let mut rows = BTreeMap::new();
-        rows.insert(Uuid(1), Input::NbGlobal(NbGlobal::default()));
+        rows.insert(Uuid(1), Input::from(NbGlobal::default()));
         World { rows, next: 0x1000 }
     }
     fn fresh(&mut self, rng: &mut Rng) -> Uuid {
@@ -67,7 +67,7 @@ impl World {
     fn switches(&self) -> Vec<LogicalSwitch> {
         self.of(|i| {
             if let Input::Ls(x) = i {
-                Some(x.clone())
+                Some((**x).clone())
             } else {
                 None
             }
@@ -76,7 +76,7 @@ impl World {
     fn routers(&self) -> Vec<LogicalRouter> {
         self.of(|i| {
             if let Input::Lr(x) = i {
-                Some(x.clone())
+                Some((**x).clone())
             } else {
                 None
             }
@@ -85,7 +85,7 @@ impl World {
     fn lsps(&self) -> Vec<LogicalSwitchPort> {
         self.of(|i| {
             if let Input::Lsp(x) = i {
-                Some(x.clone())
+                Some((**x).clone())
             } else {
                 None
             }
@@ -94,7 +94,7 @@ impl World {
     fn lrps(&self) -> Vec<LogicalRouterPort> {
         self.of(|i| {
             if let Input::Lrp(x) = i {
-                Some(x.clone())
+                Some((**x).clone())
             } else {
                 None
             }
@@ -103,7 +103,7 @@ impl World {
     fn chassis(&self) -> Vec<Chassis> {
         self.of(|i| {
             if let Input::Chassis(x) = i {
-                Some(x.clone())
+                Some((**x).clone())
             } else {
                 None
             }
@@ -152,7 +152,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
             let u = t.w.fresh(rng);
             t.put(
                 u,
-                Input::Ls(LogicalSwitch {
+                Input::from(LogicalSwitch {
                     uuid: u,
                     name: s(&format!("ls{}", u.0 & 0xffff)),
                     ..Default::default()
@@ -190,7 +190,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 };
                 t.put(
                     u,
-                    Input::Lsp(LogicalSwitchPort {
+                    Input::from(LogicalSwitchPort {
                         uuid: u,
                         name: s(&format!("p{}", u.0 & 0xffff)),
                         kind: s(kind),
@@ -206,7 +206,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 );
                 sw.ports.push(u);
                 sw.ports.sort();
-                t.put(sw.uuid, Input::Ls(sw));
+                t.put(sw.uuid, Input::from(sw));
             }
         }
         6 => {
@@ -217,7 +217,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                     && let Some(mut sw) = sws.into_iter().find(|s| s.ports.contains(&p.uuid))
                 {
                     sw.ports.retain(|x| *x != p.uuid);
-                    t.put(sw.uuid, Input::Ls(sw));
+                    t.put(sw.uuid, Input::from(sw));
                 }
             }
         }
@@ -238,14 +238,14 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                     }
                     _ => p.up = Some(!p.up.unwrap_or(false)),
                 }
-                t.put(p.uuid, Input::Lsp(p));
+                t.put(p.uuid, Input::from(p));
             }
         }
         8 => {
             let u = t.w.fresh(rng);
             t.put(
                 u,
-                Input::Lr(LogicalRouter {
+                Input::from(LogicalRouter {
                     uuid: u,
                     name: s(&format!("lr{}", u.0 & 0xffff)),
                     ..Default::default()
@@ -272,7 +272,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 }
                 t.put(
                     pu,
-                    Input::Lrp(LogicalRouterPort {
+                    Input::from(LogicalRouterPort {
                         uuid: pu,
                         name: s(&lrp_name),
                         mac: s(&mac(rng)),
@@ -287,7 +287,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 );
                 t.put(
                     su,
-                    Input::Lsp(LogicalSwitchPort {
+                    Input::from(LogicalSwitchPort {
                         uuid: su,
                         name: s(&format!("sp{}", su.0 & 0xffff)),
                         kind: s("router"),
@@ -300,8 +300,8 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 lr.ports.sort();
                 sw.ports.push(su);
                 sw.ports.sort();
-                t.put(lr.uuid, Input::Lr(lr));
-                t.put(sw.uuid, Input::Ls(sw));
+                t.put(lr.uuid, Input::from(lr));
+                t.put(sw.uuid, Input::from(sw));
             }
         }
         12 => {
@@ -328,7 +328,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 }
                 p.networks.sort();
                 p.networks.dedup();
-                t.put(p.uuid, Input::Lrp(p));
+                t.put(p.uuid, Input::from(p));
             }
         }
         13 => {
@@ -359,7 +359,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                     };
                     t.put(
                         u,
-                        Input::Route(StaticRoute {
+                        Input::from(StaticRoute {
                             uuid: u,
                             ip_prefix: s(&prefix),
                             nexthop: s(&nexthop),
@@ -369,7 +369,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                     lr.static_routes.push(u);
                     lr.static_routes.sort();
                 }
-                t.put(lr.uuid, Input::Lr(lr));
+                t.put(lr.uuid, Input::from(lr));
             }
         }
         14 => {
@@ -385,7 +385,7 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 }
                 t.put(
                     u,
-                    Input::Chassis(Chassis {
+                    Input::from(Chassis {
                         uuid: u,
                         name: s(&format!("hv{}", u.0 & 0xffff)),
                         other_config,
@@ -402,13 +402,13 @@ fn random_change(rng: &mut Rng, t: &mut Txn) -> Vec<Uuid> {
                 } else {
                     Smap::new()
                 };
-                t.put(Uuid(1), Input::NbGlobal(NbGlobal { options: opts }));
+                t.put(Uuid(1), Input::from(NbGlobal { options: opts }));
             } else if let Some(mut sw) = rng.pick(&sws) {
                 // A requested key far above anything allocated.
                 sw.other_config =
                     smap(&[("requested-tnl-key", &(5000 + rng.below(50)).to_string())]);
                 exempt.push(sw.uuid);
-                t.put(sw.uuid, Input::Ls(sw));
+                t.put(sw.uuid, Input::from(sw));
             }
         }
     }

@@ -3,6 +3,8 @@
 //! The adapter turns OVSDB rows into these; rules never see OVSDB. One [`Input`] enum
 //! carries every table so the engine has a single input relation.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::intern::Istr;
@@ -176,17 +178,48 @@ impl Default for KeyMember {
     }
 }
 
+/// One input row. Rows are shared (`Arc`): the dataflow hands each row to several
+/// operators, and a clone must not copy it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Input {
-    NbGlobal(NbGlobal),
-    Ls(LogicalSwitch),
-    Lsp(LogicalSwitchPort),
-    Lr(LogicalRouter),
-    Lrp(LogicalRouterPort),
-    Route(StaticRoute),
-    GatewayChassis(GatewayChassis),
-    HaChassisGroup(HaChassisGroup),
-    HaChassis(HaChassis),
-    Chassis(Chassis),
+    NbGlobal(Arc<NbGlobal>),
+    Ls(Arc<LogicalSwitch>),
+    Lsp(Arc<LogicalSwitchPort>),
+    Lr(Arc<LogicalRouter>),
+    Lrp(Arc<LogicalRouterPort>),
+    Route(Arc<StaticRoute>),
+    GatewayChassis(Arc<GatewayChassis>),
+    HaChassisGroup(Arc<HaChassisGroup>),
+    HaChassis(Arc<HaChassis>),
+    Chassis(Arc<Chassis>),
     KeyPin(KeyPin),
+}
+
+macro_rules! input_from {
+    ($($t:ident => $v:ident),*) => {
+        $(impl From<$t> for Input {
+            fn from(row: $t) -> Input {
+                Input::$v(Arc::new(row))
+            }
+        })*
+    };
+}
+
+input_from!(
+    NbGlobal => NbGlobal,
+    LogicalSwitch => Ls,
+    LogicalSwitchPort => Lsp,
+    LogicalRouter => Lr,
+    LogicalRouterPort => Lrp,
+    StaticRoute => Route,
+    GatewayChassis => GatewayChassis,
+    HaChassisGroup => HaChassisGroup,
+    HaChassis => HaChassis,
+    Chassis => Chassis
+);
+
+impl From<KeyPin> for Input {
+    fn from(p: KeyPin) -> Input {
+        Input::KeyPin(p)
+    }
 }

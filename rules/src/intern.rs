@@ -89,6 +89,16 @@ impl Istr {
         Istr(a)
     }
 
+    /// A string that is likely unique (a flow's match, say): short strings are interned,
+    /// long ones are stored on their own, sparing the table a lookup and an entry.
+    pub fn text(s: &str) -> Istr {
+        if s.len() <= 32 {
+            Istr::new(s)
+        } else {
+            Istr(Arc::from(s))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -104,8 +104,8 @@ impl<'a> Flows<'a> {
             dp: self.dp,
             stage,
             priority,
-            match_: Istr::new(m),
-            actions: Istr::new(a),
+            match_: Istr::text(m),
+            actions: Istr::text(a),
             hint,
             io_port: io,
         });

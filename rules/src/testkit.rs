@@ -43,7 +43,7 @@ fn istrs(v: &[&str]) -> Vec<Istr> {
 
 /// The NB_Global row (the driver always supplies one; nothing is computed without it).
 pub(crate) fn nb_global(options: &[(&str, &str)]) -> Input {
-    Input::NbGlobal(NbGlobal {
+    Input::from(NbGlobal {
         options: smap(options),
     })
 }
@@ -396,7 +396,7 @@ impl Topo {
     pub fn dgp(&mut self, p: Uuid, chassis_name: &str) -> Uuid {
         let g = self.uuid();
         let name = format!("{}-{}", self.lrp_mut(p).name, chassis_name);
-        self.extra.push(Input::GatewayChassis(GatewayChassis {
+        self.extra.push(Input::from(GatewayChassis {
             uuid: g,
             name: name.into(),
             chassis_name: chassis_name.into(),
@@ -446,12 +446,12 @@ impl Topo {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let mut v = vec![nb_global(&opts)];
-        v.extend(self.switches.iter().cloned().map(Input::Ls));
-        v.extend(self.lsps.iter().cloned().map(Input::Lsp));
-        v.extend(self.routers.iter().cloned().map(Input::Lr));
-        v.extend(self.lrps.iter().cloned().map(Input::Lrp));
-        v.extend(self.routes.iter().cloned().map(Input::Route));
-        v.extend(self.chassis.iter().cloned().map(Input::Chassis));
+        v.extend(self.switches.iter().cloned().map(Input::from));
+        v.extend(self.lsps.iter().cloned().map(Input::from));
+        v.extend(self.routers.iter().cloned().map(Input::from));
+        v.extend(self.lrps.iter().cloned().map(Input::from));
+        v.extend(self.routes.iter().cloned().map(Input::from));
+        v.extend(self.chassis.iter().cloned().map(Input::from));
         v.extend(self.extra.iter().cloned());
         v
     }
@@ -517,8 +517,8 @@ mod tests {
     #[test]
     fn nothing_is_computed_without_nb_global() {
         let s = ls(uuid(1), "sw0", &[]);
-        assert!(run_flows(vec![Input::Ls(s.clone())]).is_empty());
-        assert!(!run_flows(vec![nb_global(&[]), Input::Ls(s)]).is_empty());
+        assert!(run_flows(vec![Input::from(s.clone())]).is_empty());
+        assert!(!run_flows(vec![nb_global(&[]), Input::from(s)]).is_empty());
     }
 
     #[test]

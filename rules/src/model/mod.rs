@@ -264,7 +264,7 @@ impl<'s> Model<'s> {
             Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
         )]
         enum CfgPart {
-            Nb(NbGlobal),
+            Nb(Arc<NbGlobal>),
             Missing(u8),
         }
         let cfg = nb_global
@@ -301,11 +301,11 @@ impl<'s> Model<'s> {
 
         // --- Switch ports on their switches.
         let ls_rows = pick(&input, |i| match i {
-            Input::Ls(s) => Some(Arc::new(s.clone())),
+            Input::Ls(s) => Some(s.clone()),
             _ => None,
         });
         let lsp_rows = pick(&input, |i| match i {
-            Input::Lsp(p) => Some((p.uuid, Arc::new(p.clone()))),
+            Input::Lsp(p) => Some((p.uuid, p.clone())),
             _ => None,
         });
         let lsp_owner = ls_rows
@@ -315,11 +315,11 @@ impl<'s> Model<'s> {
 
         // --- Routers and their ports.
         let lr_rows = pick(&input, |i| match i {
-            Input::Lr(r) if r.enabled != Some(false) => Some(Arc::new(r.clone())),
+            Input::Lr(r) if r.enabled != Some(false) => Some(r.clone()),
             _ => None,
         });
         let lrp_rows = pick(&input, |i| match i {
-            Input::Lrp(p) => Some((p.uuid, Arc::new(p.clone()))),
+            Input::Lrp(p) => Some((p.uuid, p.clone())),
             _ => None,
         });
         // (lrp uuid, lr row): the router that lists the port.
@@ -556,7 +556,7 @@ impl<'s> Model<'s> {
 
         // --- Static routes on their routers.
         let route_rows = pick(&input, |i| match i {
-            Input::Route(r) => Some((r.uuid, Arc::new(r.clone()))),
+            Input::Route(r) => Some((r.uuid, r.clone())),
             _ => None,
         });
         let routes = routers

@@ -70,7 +70,7 @@ pub(crate) fn build<'s>(m: &Model<'s>) -> HaGroups<'s> {
         _ => None,
     });
     let nb_groups = pick(&m.input, |i| match i {
-        Input::HaChassisGroup(g) => Some((g.uuid, Arc::new(g.clone()))),
+        Input::HaChassisGroup(g) => Some((g.uuid, g.clone())),
         _ => None,
     });
     let nb_chassis = pick(&m.input, |i| match i {
