@@ -186,6 +186,12 @@ impl<'de> Deserialize<'de> for Istr {
     }
 }
 
+impl AsRef<str> for Istr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Istr;
@@ -197,11 +203,5 @@ mod tests {
         assert_eq!(a, b);
         assert!(std::sync::Arc::ptr_eq(&a.0, &b.0));
         assert!(Istr::new("a") < Istr::new("b"));
-    }
-}
-
-impl AsRef<str> for Istr {
-    fn as_ref(&self) -> &str {
-        &self.0
     }
 }
