@@ -1,13 +1,13 @@
 //! The incremental northd: the engine over the rules, with tunnel keys fed back.
 //!
-//! After every transaction the keys the rules assigned to datapaths and ports are fed
-//! back into the engine as pins (see `rules::model::keys`), so that later changes can
-//! never move them. The feedback transaction produces no output of its own.
+//! The keys the rules assign to datapaths and ports are fed back into the engine as pins
+//! (see `rules::model::keys`), so that later changes can never move them. The pins of one
+//! transaction ride along with the next one: they equal the assignment they pin, so they
+//! never change an output, and they are in place before any later change is computed.
 
 use std::collections::BTreeMap;
 
 use engine::Engine;
-use engine::differential_dataflow::consolidation::consolidate;
 use rules::input::{Input, KeyMember, KeyPin, Uuid};
 use rules::output::Output;
 
@@ -18,6 +18,8 @@ pub struct Northd {
     state: SbState,
     /// The pins this driver feeds back: (domain, member) -> key.
     pins: BTreeMap<(Option<Uuid>, KeyMember), u32>,
+    /// Pin changes not yet fed to the engine (they go with the next transaction).
+    pending: Vec<(Input, isize)>,
 }
 
 impl Default for Northd {
@@ -32,6 +34,7 @@ impl Northd {
             engine: Engine::new(rules::northd),
             state: SbState::default(),
             pins: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -40,21 +43,9 @@ impl Northd {
         &mut self,
         changes: impl IntoIterator<Item = (Input, isize)>,
     ) -> Vec<(Output, isize)> {
-        let mut out = self.engine.commit(changes);
-        let feedback = self.pin_changes(&out);
-        if !feedback.is_empty() {
-            let more = self.engine.commit(feedback);
-            if !more.is_empty() {
-                // Pins equal to the assignment never change it; if they do (a collision
-                // in the SB seed), the new assignment is part of this transaction.
-                let again = self.pin_changes(&more);
-                out.extend(more);
-                if !again.is_empty() {
-                    out.extend(self.engine.commit(again));
-                }
-                consolidate(&mut out);
-            }
-        }
+        let pins = std::mem::take(&mut self.pending);
+        let out = self.engine.commit(pins.into_iter().chain(changes));
+        self.pending = self.pin_changes(&out);
         for d in self.state.apply(out.clone()) {
             tracing::warn!("{} {}: {}", d.table, d.row, d.message);
         }

@@ -318,6 +318,7 @@ impl<'s> Model<'s> {
             Input::Lr(r) if r.enabled != Some(false) => Some(r.clone()),
             _ => None,
         });
+        let lr_rows_all = lr_rows.clone();
         let lrp_rows = pick(&input, |i| match i {
             Input::Lrp(p) => Some((p.uuid, p.clone())),
             _ => None,
@@ -377,7 +378,16 @@ impl<'s> Model<'s> {
             Dgp(Istr),
         }
         let routers = lr_rows
-            .map(|r| (r.uuid, LrPart::Row(r)))
+            // The router's own columns only: a port or route added to it must not
+            // change the record every one of its ports and flows is derived from.
+            .map(|r| {
+                let own = LogicalRouter {
+                    ports: Vec::new(),
+                    static_routes: Vec::new(),
+                    ..(*r).clone()
+                };
+                (r.uuid, LrPart::Row(Arc::new(own)))
+            })
             .concat(dgp_names.map(|(lr, n)| (lr, LrPart::Dgp(n))))
             .reduce(|_, parts, out| {
                 let mut row = None;
@@ -483,7 +493,16 @@ impl<'s> Model<'s> {
             )
             .distinct();
         let switches = ls_rows
-            .map(|s| (s.uuid, LsPart::Row(s)))
+            // The switch's own columns only (see routers above).
+            .map(|s| {
+                (
+                    s.uuid,
+                    LsPart::Row(Arc::new(LogicalSwitch {
+                        ports: Vec::new(),
+                        ..(*s).clone()
+                    })),
+                )
+            })
             .concat(flags)
             .reduce(|_, parts, out| {
                 let mut row = None;
@@ -559,16 +578,17 @@ impl<'s> Model<'s> {
             Input::Route(r) => Some((r.uuid, r.clone())),
             _ => None,
         });
-        let routes = routers
-            .clone()
+        let routes = lr_rows_all
             .flat_map(|r| {
-                r.nb.static_routes
+                r.static_routes
                     .iter()
-                    .map(|u| (*u, r.clone()))
+                    .map(|u| (*u, r.uuid))
                     .collect::<Vec<_>>()
             })
             .join(route_rows)
-            .map(|(_, x)| x);
+            .map(|(_, (lr, route))| (lr, route))
+            .join(routers.clone().map(|r| (r.nb.uuid, r)))
+            .map(|(_, (route, r))| (r, route));
 
         // --- Diagnostics for rows that cannot be translated.
         let diags = input.clone().flat_map(|i| row_diags(&i)).concat(name_diags);
