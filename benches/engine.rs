@@ -120,6 +120,10 @@ fn one_vif(c: &mut Criterion) {
 /// Not a criterion measurement: one cold load at the largest scale, reporting wall time,
 /// output size and peak RSS (VmHWM) of this process.
 fn report(_c: &mut Criterion) {
+    if std::env::var_os("OVN_DD_BENCH_SPLIT").is_some() {
+        split();
+        return;
+    }
     let &(sw, vifs, lr) = SCALES
         .iter()
         .rev()
@@ -149,3 +153,21 @@ fn report(_c: &mut Criterion) {
 
 criterion_group!(benches, report, one_vif, cold);
 criterion_main!(benches);
+
+#[allow(dead_code)]
+fn split() {
+    let (sw, vifs, lr) = (10000, 9, 1000);
+    let synth = Synth::new(sw, vifs, lr);
+    let rows: Vec<(Input, isize)> = synth.rows.iter().map(|r| (r.clone(), 1)).collect();
+    let t = Instant::now();
+    let mut e: engine::Engine<Input, rules::Output> = engine::Engine::new(rules::northd);
+    let out = e.commit_raw(rows);
+    let t1 = t.elapsed();
+    let mut s = ovn_dd::sb::SbState::default();
+    let n = s.apply(out).len();
+    eprintln!(
+        "split: engine {:.2} s, state {:.2} s, {n} rows",
+        t1.as_secs_f64(),
+        (t.elapsed() - t1).as_secs_f64()
+    );
+}

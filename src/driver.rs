@@ -44,10 +44,13 @@ impl Northd {
         changes: impl IntoIterator<Item = (Input, isize)>,
     ) -> Vec<(Output, isize)> {
         let pins = std::mem::take(&mut self.pending);
-        let out = self.engine.commit(pins.into_iter().chain(changes));
+        let raw = self.engine.commit_raw(pins.into_iter().chain(changes));
+        let out = self.state.apply(raw);
         self.pending = self.pin_changes(&out);
-        for d in self.state.apply(out.clone()) {
-            tracing::warn!("{} {}: {}", d.table, d.row, d.message);
+        for (o, d) in &out {
+            if let (Output::Diag(x), 1) = (o, d) {
+                tracing::warn!("{} {}: {}", x.table, x.row, x.message);
+            }
         }
         out
     }

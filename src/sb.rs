@@ -296,29 +296,47 @@ impl RowIds {
 }
 
 impl SbState {
-    /// Applies one transaction's output diffs; returns the diagnostics that appeared.
-    pub fn apply(&mut self, diffs: Vec<(Output, isize)>) -> Vec<rules::output::Diag> {
-        let mut diags = Vec::new();
+    /// Applies one transaction's output diffs (not necessarily consolidated) and returns
+    /// the rows that appeared (+1) or disappeared (-1): a row exists while its count is
+    /// positive, so a flow two rules emit appears once.
+    pub fn apply(&mut self, diffs: Vec<(Output, isize)>) -> Vec<(Output, isize)> {
         self.rows.reserve(diffs.len());
+        let mut changes = Vec::new();
+        let mut removals = false;
         for (o, d) in diffs {
-            if let (Output::Diag(x), true) = (&o, d > 0) {
-                diags.push(x.clone());
+            if d == 0 {
+                continue;
             }
             match self.rows.entry(o) {
                 Entry::Occupied(mut e) => {
+                    let before = *e.get() > 0;
                     *e.get_mut() += d;
+                    let after = *e.get() > 0;
+                    if before != after {
+                        removals |= !after;
+                        changes.push((e.key().clone(), if after { 1 } else { -1 }));
+                    }
                     if *e.get() == 0 {
                         e.remove();
                     }
                 }
                 Entry::Vacant(e) => {
-                    if d != 0 {
-                        e.insert(d);
+                    if d > 0 {
+                        changes.push((e.key().clone(), 1));
                     }
+                    e.insert(d);
                 }
             }
         }
-        diags
+        // A row that came and went (or went and came back) within the batch nets out.
+        if removals {
+            let mut net: HashMap<Output, isize, rules::intern::FastHash> = HashMap::default();
+            for (o, d) in changes {
+                *net.entry(o).or_insert(0) += d;
+            }
+            changes = net.into_iter().filter(|(_, d)| *d != 0).collect();
+        }
+        changes
     }
 
     pub fn rows(&self) -> impl Iterator<Item = &Output> {

@@ -117,6 +117,19 @@ where
     where
         It: IntoIterator<Item = (I, isize)>,
     {
+        let mut out = self.commit_raw(changes);
+        consolidate(&mut out);
+        self.last.outputs = out.len();
+        out
+    }
+
+    /// As [`Engine::commit`], but the output changes are not consolidated: a row may
+    /// appear several times, and changes that cancel out may both be present. For
+    /// consumers that accumulate into a map anyway.
+    pub fn commit_raw<It>(&mut self, changes: It) -> Vec<(O, isize)>
+    where
+        It: IntoIterator<Item = (I, isize)>,
+    {
         let start = Instant::now();
         let mut n = 0;
         for (row, diff) in changes {
@@ -129,11 +142,10 @@ where
         self.input.flush();
         let probe = &self.probe;
         self.worker.step_while(|| probe.less_than(&t));
-        let mut out: Vec<(O, isize)> = std::mem::take(&mut *self.buf.borrow_mut())
+        let out: Vec<(O, isize)> = std::mem::take(&mut *self.buf.borrow_mut())
             .into_iter()
             .map(|(d, _t, r)| (d, r))
             .collect();
-        consolidate(&mut out);
         self.total_outputs += out.iter().map(|(_, r)| *r as i64).sum::<i64>();
         self.last = TxnStats {
             inputs: n,

@@ -92,7 +92,7 @@ impl Istr {
     /// A string that is likely unique (a flow's match, say): short strings are interned,
     /// long ones are stored on their own, sparing the table a lookup and an entry.
     pub fn text(s: &str) -> Istr {
-        if s.len() <= 32 {
+        if s.len() <= 8 {
             Istr::new(s)
         } else {
             Istr(Arc::from(s))
