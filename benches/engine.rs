@@ -124,6 +124,10 @@ fn report(_c: &mut Criterion) {
         split();
         return;
     }
+    if std::env::var_os("OVN_DD_BENCH_LOOP").is_some() {
+        vif_loop();
+        return;
+    }
     let &(sw, vifs, lr) = SCALES
         .iter()
         .rev()
@@ -169,5 +173,41 @@ fn split() {
         "split: engine {:.2} s, state {:.2} s, {n} rows",
         t1.as_secs_f64(),
         (t.elapsed() - t1).as_secs_f64()
+    );
+}
+
+/// Adds and removes one VIF many times on a 10k-port topology (for profilers).
+fn vif_loop() {
+    let (mut n, synth) = loaded(1000, 9, 100);
+    let ls0 = synth
+        .rows
+        .iter()
+        .find_map(|r| match r {
+            Input::Ls(l) if l.name.as_str() == "ls0" => Some((**l).clone()),
+            _ => None,
+        })
+        .unwrap();
+    let port = Uuid(u128::MAX - 7);
+    let row = Input::from(vif_row(port, 0, 99));
+    let mut with = ls0.clone();
+    with.ports.push(port);
+    with.ports.sort();
+    let (old_ls, new_ls) = (Input::from(ls0), Input::from(with));
+    let t = Instant::now();
+    for _ in 0..2000 {
+        n.apply(vec![
+            (row.clone(), 1),
+            (old_ls.clone(), -1),
+            (new_ls.clone(), 1),
+        ]);
+        n.apply(vec![
+            (row.clone(), -1),
+            (new_ls.clone(), -1),
+            (old_ls.clone(), 1),
+        ]);
+    }
+    eprintln!(
+        "vif_loop: {:.3} ms per change",
+        t.elapsed().as_secs_f64() * 1000.0 / 4000.0
     );
 }

@@ -128,3 +128,15 @@ fn distributed_gateway_port() {
         );
     });
 }
+
+/// Without an SB file, keys are allocated afresh; the flows do not depend on them.
+#[test]
+fn nb_alone_gives_the_same_flows() {
+    let lab = Lab::with_northd();
+    apply(&lab, JOIN);
+    lab.sync();
+    let expected = lab.dump_flows();
+    let nb = lab.nb_file();
+    let actual = common::compute(&["--nb", nb.to_str().unwrap()]);
+    common::assert_same_flows(&expected, &actual, "join, NB only");
+}
