@@ -20,7 +20,12 @@ pub struct Northd {
     pins: BTreeMap<(Option<Uuid>, KeyMember), u32>,
     /// Pin changes not yet fed to the engine (they go with the next transaction).
     pending: Vec<(Input, isize)>,
+    /// Transactions since interned strings nothing uses any more were last dropped.
+    since_purge: u32,
 }
+
+/// Drop unused interned strings every this many transactions.
+const PURGE_EVERY: u32 = 1024;
 
 impl Default for Northd {
     fn default() -> Self {
@@ -35,6 +40,7 @@ impl Northd {
             state: SbState::default(),
             pins: BTreeMap::new(),
             pending: Vec::new(),
+            since_purge: 0,
         }
     }
 
@@ -51,6 +57,11 @@ impl Northd {
             if let (Output::Diag(x), 1) = (o, d) {
                 tracing::warn!("{} {}: {}", x.table, x.row, x.message);
             }
+        }
+        self.since_purge += 1;
+        if self.since_purge >= PURGE_EVERY {
+            self.since_purge = 0;
+            rules::Istr::purge();
         }
         out
     }
