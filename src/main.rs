@@ -1,6 +1,6 @@
 //! ovn-dd: OVN's northd as incremental differential-dataflow rules.
 
-use ovn_dd::compute;
+use ovn_dd::{bench, compute};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,9 @@ enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Churn benchmark: run a northd command line (and, with --vs, a second one) on a
+    /// private NB/SB pair and report convergence, per-operation latency, CPU, RSS and flows.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
             sb_schema,
             quiet,
         }),
+        Cmd::Bench(args) => bench::run(args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
