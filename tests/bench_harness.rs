@@ -43,6 +43,7 @@ fn bench_light_c_northd_against_itself() {
     // Markdown: a summary with a ratio column and a latency table per northd.
     assert!(md.contains("| metric | A | B | B/A |"), "{md}");
     assert_eq!(md.matches("## Latency (ms)").count(), 2, "{md}");
+    assert_eq!(md.matches("Cross-check, lsp-add p50").count(), 2, "{md}");
     for row in [
         "| cold convergence (s) |",
         "| floor p50 (ms) |",
@@ -72,7 +73,7 @@ fn bench_light_c_northd_against_itself() {
         );
         for op in ops {
             let op = op.as_str().unwrap();
-            for key in ["latency_ms", "wall_ms"] {
+            for key in ["latency_ms", "wall_ms", "monitor_ms"] {
                 let s = run["ops"][op][key]["samples"].as_array().unwrap();
                 assert_eq!(s.len(), 2, "{op} {key}: {run}");
                 // Wall time is always positive; the commit → sb_cfg time may round to 0 ms.

@@ -7,6 +7,7 @@
 
 pub mod lab;
 pub mod report;
+pub mod watch;
 pub mod workload;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 use lab::{Lab, WAIT_TIMEOUT_S};
 use report::{OpSamples, Run, Workload};
+use watch::Watch;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -49,9 +51,25 @@ fn progress(tag: &str, msg: &str) {
     eprintln!("bench [{tag}] {msg}");
 }
 
-/// Runs `ovn-nbctl --wait=sb --print-wait-time` with `cmds` as one transaction; returns
-/// (latency ms, wall ms), the latency being "ovn-northd completion" when reported.
-fn timed(lab: &Lab, cmds: &[Vec<String>]) -> Result<(f64, f64), String> {
+/// One timed transaction: latency (print-wait-time, else wall), wall, and the monitor's
+/// commit → sb_cfg time when it saw both.
+struct Sample {
+    latency: f64,
+    wall: f64,
+    monitor: Option<f64>,
+}
+
+impl OpSamples {
+    fn push(&mut self, s: Sample) {
+        self.latency_ms.push(s.latency);
+        self.wall_ms.push(s.wall);
+        self.monitor_ms.extend(s.monitor);
+    }
+}
+
+/// Runs `ovn-nbctl --wait=sb --print-wait-time` with `cmds` as one transaction; the latency
+/// is "ovn-northd completion" when reported.
+fn timed(lab: &Lab, watch: &Watch, cmds: &[Vec<String>]) -> Result<Sample, String> {
     let mut args: Vec<String> = vec![
         "--wait=sb".into(),
         format!("--timeout={WAIT_TIMEOUT_S}"),
@@ -66,8 +84,21 @@ fn timed(lab: &Lab, cmds: &[Vec<String>]) -> Result<(f64, f64), String> {
     let t = Instant::now();
     let out = lab.nbctl(&args)?;
     let wall = t.elapsed().as_secs_f64() * 1e3;
-    let lat = completion_ms(&out).filter(|&ms| ms >= 0.0).unwrap_or(wall);
-    Ok((lat, wall))
+    let latency = completion_ms(&out).filter(|&ms| ms >= 0.0).unwrap_or(wall);
+    let monitor = nb_cfg_of(&out).and_then(|c| watch.latency_ms(c));
+    Ok(Sample {
+        latency,
+        wall,
+        monitor,
+    })
+}
+
+/// The nb_cfg value in "Time spent on processing nb_cfg N:".
+pub fn nb_cfg_of(out: &str) -> Option<i64> {
+    let l = out
+        .lines()
+        .find(|l| l.starts_with("Time spent on processing nb_cfg"))?;
+    l.trim_end_matches(':').rsplit(' ').next()?.parse().ok()
 }
 
 /// "ovn-northd completion: Nms" from `--print-wait-time` output.
@@ -124,6 +155,8 @@ fn measure(args: &Args, tag: &str, northd: &str, clk: f64, lab: &mut Lab) -> Res
     }
     run.load_s = t.elapsed().as_secs_f64();
 
+    let watch = Watch::start(&lab.nb_sock())?;
+
     // Cold convergence.
     progress(tag, &format!("starting `{northd}`"));
     let t = Instant::now();
@@ -145,9 +178,8 @@ fn measure(args: &Args, tag: &str, northd: &str, clk: f64, lab: &mut Lab) -> Res
 
     // Floor, then the operations, R repetitions each.
     for _ in 0..args.reps {
-        let (l, w) = timed(lab, &[vec!["sync".to_string()]])?;
-        run.floor.latency_ms.push(l);
-        run.floor.wall_ms.push(w);
+        run.floor
+            .push(timed(lab, &watch, &[vec!["sync".to_string()]])?);
     }
     run.ops = workload::OPS
         .iter()
@@ -155,10 +187,10 @@ fn measure(args: &Args, tag: &str, northd: &str, clk: f64, lab: &mut Lab) -> Res
         .collect();
     for rep in 0..args.reps {
         for (name, samples) in run.ops.iter_mut() {
-            let (l, w) = timed(lab, &workload::op_commands(name, rep))
-                .map_err(|e| format!("{name} (repetition {rep}): {e}"))?;
-            samples.latency_ms.push(l);
-            samples.wall_ms.push(w);
+            samples.push(
+                timed(lab, &watch, &workload::op_commands(name, rep))
+                    .map_err(|e| format!("{name} (repetition {rep}): {e}"))?,
+            );
         }
         lab.check_northd()?;
         progress(tag, &format!("repetition {}/{} done", rep + 1, args.reps));
@@ -215,5 +247,6 @@ mod tests {
         let out = "Time spent on processing nb_cfg 1:\n\tovn-northd delay before processing:\t0ms\n\tovn-northd completion:\t\t\t12ms\n";
         assert_eq!(super::completion_ms(out), Some(12.0));
         assert_eq!(super::completion_ms(""), None);
+        assert_eq!(super::nb_cfg_of(out), Some(1));
     }
 }
