@@ -3,55 +3,11 @@
 
 mod common;
 
-use common::{Lab, differential, words};
-
-fn apply(lab: &Lab, script: &str) {
-    for line in script
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let w = words(line);
-        let (tool, args) = w.split_first().unwrap();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        match tool.as_str() {
-            "ovn-nbctl" => {
-                lab.nbctl(&args);
-            }
-            "ovn-sbctl" => {
-                lab.sbctl(&args);
-            }
-            t => panic!("unknown tool {t}"),
-        }
-    }
-}
-
-/// The seed's routing scenario, part 2 of ../shared/seeds, with chassis worker1/worker2.
-pub const SEED: &str = r#"
-ovn-nbctl ls-add network1
-ovn-nbctl ls-add network2
-ovn-nbctl lsp-add network1 vm1
-ovn-nbctl lsp-add network2 vm2
-ovn-nbctl lsp-set-addresses vm1 "40:44:00:00:00:01 192.168.0.11"
-ovn-nbctl lsp-set-addresses vm2 "40:44:00:00:00:02 192.168.1.11"
-ovn-nbctl lr-add router1
-ovn-nbctl lrp-add router1 router1-net1 40:44:00:00:00:03 192.168.0.1/24
-ovn-nbctl lsp-add network1 net1-router1
-ovn-nbctl lsp-set-addresses net1-router1 40:44:00:00:00:03
-ovn-nbctl lsp-set-type net1-router1 router
-ovn-nbctl lsp-set-options net1-router1 router-port=router1-net1
-ovn-nbctl lrp-add router1 router1-net2 40:44:00:00:00:04 192.168.1.1/24
-ovn-nbctl lsp-add network2 net2-router1
-ovn-nbctl lsp-set-addresses net2-router1 40:44:00:00:00:04
-ovn-nbctl lsp-set-type net2-router1 router
-ovn-nbctl lsp-set-options net2-router1 router-port=router1-net2
-ovn-sbctl chassis-add worker1 geneve 127.0.0.2
-ovn-sbctl chassis-add worker2 geneve 127.0.0.3
-"#;
+use common::{Lab, SEED, differential};
 
 #[test]
 fn seed_routing_topology() {
-    differential("seed", |lab| apply(lab, SEED));
+    differential("seed", |lab| lab.script(SEED));
 }
 
 #[test]
@@ -61,7 +17,7 @@ fn seed_without_chassis() {
         .filter(|l| !l.contains("chassis-add"))
         .collect::<Vec<_>>()
         .join("\n");
-    differential("seed without chassis", |lab| apply(lab, &no_chassis));
+    differential("seed without chassis", |lab| lab.script(&no_chassis));
 }
 
 /// Two routers joined through a transit "join" switch with static routes both ways, a
@@ -92,15 +48,13 @@ ovn-nbctl lr-route-add r1 10.9.0.0/16 discard
 
 #[test]
 fn two_routers_through_a_join_switch() {
-    differential("join", |lab| apply(lab, JOIN));
+    differential("join", |lab| lab.script(JOIN));
 }
 
 #[test]
 fn switch_port_varieties() {
     differential("ports", |lab| {
-        apply(
-            lab,
-            r#"
+        lab.script(r#"
 ovn-nbctl ls-add sw0
 ovn-nbctl lsp-add sw0 vm1 -- lsp-set-addresses vm1 "50:54:00:00:00:01 10.0.0.5 10.0.0.6 2001:db8::5" -- lsp-set-port-security vm1 "50:54:00:00:00:01 10.0.0.5 10.0.0.6 2001:db8::5"
 ovn-nbctl lsp-add sw0 vm2 -- lsp-set-addresses vm2 "50:54:00:00:00:02 10.0.0.7" "50:54:00:00:00:03 10.0.0.8 FD00:0:0::0008"
@@ -121,11 +75,8 @@ ovn-nbctl ls-add empty
 #[test]
 fn distributed_gateway_port() {
     differential("dgp", |lab| {
-        apply(lab, SEED);
-        apply(
-            lab,
-            "ovn-nbctl lrp-set-gateway-chassis router1-net2 worker1 10",
-        );
+        lab.script(SEED);
+        lab.script("ovn-nbctl lrp-set-gateway-chassis router1-net2 worker1 10");
     });
 }
 
@@ -133,7 +84,7 @@ fn distributed_gateway_port() {
 #[test]
 fn nb_alone_gives_the_same_flows() {
     let lab = Lab::with_northd();
-    apply(&lab, JOIN);
+    lab.script(JOIN);
     lab.sync();
     let expected = lab.dump_flows();
     let nb = lab.nb_file();

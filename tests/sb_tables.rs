@@ -10,52 +10,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use adapters::{Atom, Database, Datum, Uuid, dbfile};
-use common::{Lab, TempDir, compute, words};
-
-fn apply(lab: &Lab, script: &str) {
-    for line in script
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let w = words(line);
-        let (tool, args) = w.split_first().unwrap();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        match tool.as_str() {
-            "ovn-nbctl" => {
-                lab.nbctl(&args);
-            }
-            "ovn-sbctl" => {
-                lab.sbctl(&args);
-            }
-            t => panic!("unknown tool {t}"),
-        }
-    }
-}
-
-/// The seed topology of tests/differential.rs (network1 - router1 - network2, chassis
-/// worker1 and worker2).
-const SEED: &str = r#"
-ovn-nbctl ls-add network1
-ovn-nbctl ls-add network2
-ovn-nbctl lsp-add network1 vm1
-ovn-nbctl lsp-add network2 vm2
-ovn-nbctl lsp-set-addresses vm1 "40:44:00:00:00:01 192.168.0.11"
-ovn-nbctl lsp-set-addresses vm2 "40:44:00:00:00:02 192.168.1.11"
-ovn-nbctl lr-add router1
-ovn-nbctl lrp-add router1 router1-net1 40:44:00:00:00:03 192.168.0.1/24
-ovn-nbctl lsp-add network1 net1-router1
-ovn-nbctl lsp-set-addresses net1-router1 40:44:00:00:00:03
-ovn-nbctl lsp-set-type net1-router1 router
-ovn-nbctl lsp-set-options net1-router1 router-port=router1-net1
-ovn-nbctl lrp-add router1 router1-net2 40:44:00:00:00:04 192.168.1.1/24
-ovn-nbctl lsp-add network2 net2-router1
-ovn-nbctl lsp-set-addresses net2-router1 40:44:00:00:00:04
-ovn-nbctl lsp-set-type net2-router1 router
-ovn-nbctl lsp-set-options net2-router1 router-port=router1-net2
-ovn-sbctl chassis-add worker1 geneve 127.0.0.2
-ovn-sbctl chassis-add worker2 geneve 127.0.0.3
-"#;
+use common::{Lab, SEED, TempDir, compute};
 
 /// A gateway-chassis DGP, an HA-chassis-group DGP (which also has a gateway chassis,
 /// ignored), an external port with its own group, an unused group, requested chassis
@@ -175,7 +130,7 @@ fn tables(db: &Database) -> BTreeMap<&'static str, BTreeSet<String>> {
 /// Returns the real northd's normalised tables.
 fn check(what: &str, script: &str) -> BTreeMap<&'static str, BTreeSet<String>> {
     let lab = Lab::with_northd();
-    apply(&lab, script);
+    lab.script(script);
     lab.sync();
     let out = TempDir::new("sbtables");
     let sb_out = out.path().join("sb.db");

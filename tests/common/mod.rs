@@ -173,6 +173,28 @@ impl Lab {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs a script of `ovn-nbctl ...` / `ovn-sbctl ...` lines (`#` comments allowed).
+    pub fn script(&self, script: &str) {
+        for line in script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let w = words(line);
+            let (tool, args) = w.split_first().expect("a non-empty line");
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            match tool.as_str() {
+                "ovn-nbctl" => {
+                    self.nbctl(&args);
+                }
+                "ovn-sbctl" => {
+                    self.sbctl(&args);
+                }
+                t => panic!("unknown tool {t}"),
+            }
+        }
+    }
+
     /// Waits until northd has caught up with the NB.
     pub fn sync(&self) {
         self.nbctl(&["--wait=sb", "--timeout=60", "sync"]);
@@ -303,3 +325,26 @@ pub fn words(line: &str) -> Vec<String> {
     }
     out
 }
+
+/// The seed's routing scenario, part 2 of ../shared/seeds, with chassis worker1/worker2.
+pub const SEED: &str = r#"
+ovn-nbctl ls-add network1
+ovn-nbctl ls-add network2
+ovn-nbctl lsp-add network1 vm1
+ovn-nbctl lsp-add network2 vm2
+ovn-nbctl lsp-set-addresses vm1 "40:44:00:00:00:01 192.168.0.11"
+ovn-nbctl lsp-set-addresses vm2 "40:44:00:00:00:02 192.168.1.11"
+ovn-nbctl lr-add router1
+ovn-nbctl lrp-add router1 router1-net1 40:44:00:00:00:03 192.168.0.1/24
+ovn-nbctl lsp-add network1 net1-router1
+ovn-nbctl lsp-set-addresses net1-router1 40:44:00:00:00:03
+ovn-nbctl lsp-set-type net1-router1 router
+ovn-nbctl lsp-set-options net1-router1 router-port=router1-net1
+ovn-nbctl lrp-add router1 router1-net2 40:44:00:00:00:04 192.168.1.1/24
+ovn-nbctl lsp-add network2 net2-router1
+ovn-nbctl lsp-set-addresses net2-router1 40:44:00:00:00:04
+ovn-nbctl lsp-set-type net2-router1 router
+ovn-nbctl lsp-set-options net2-router1 router-port=router1-net2
+ovn-sbctl chassis-add worker1 geneve 127.0.0.2
+ovn-sbctl chassis-add worker2 geneve 127.0.0.3
+"#;

@@ -113,21 +113,9 @@ impl RouteFlow<'_> {
         )
     }
     fn actions(&self) -> String {
-        let (r0, r1, dst) = if self.prefix.is_v4() {
-            ("reg0", "reg1", "ip4.dst")
-        } else {
-            ("xxreg0", "xxreg1", "ip6.dst")
-        };
-        let gw = if self.gateway.is_empty() {
-            dst
-        } else {
-            self.gateway
-        };
         format!(
-            "ip.ttl--; reg8[0..15] = 0; {r0} = {gw}; {r1} = {}; eth.src = {}; outport = {}; flags.loopback = 1; next;",
-            self.src,
-            self.port.networks.mac,
-            json_key(self.port.name())
+            "ip.ttl--; reg8[0..15] = 0; {} flags.loopback = 1; next;",
+            self.next_hop_actions()
         )
     }
 }

@@ -9,9 +9,14 @@ const STAGE: Stage = Stage::LsInPreStateful;
 /// Priority 110: load-balancer traffic to `ct_lb_mark` (`ct_lb` when some chassis lacks
 /// ct-no-masked-label); priority 100: ACL traffic to `ct_next`.
 pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
-    f.add(STAGE, 110, "reg0[2] == 1", cfg.ct_lb_action());
-    f.add(STAGE, 100, "reg0[0] == 1", "ct_next;");
-    f.add(STAGE, 0, "1", "next;");
+    conntrack_flows(STAGE, cfg, f);
+}
+
+/// The flows sending flagged traffic to conntrack, shared with ls_out_pre_stateful.
+pub(crate) fn conntrack_flows(stage: Stage, cfg: &Config, f: &mut Flows) {
+    f.add(stage, 110, "reg0[2] == 1", cfg.ct_lb_action());
+    f.add(stage, 100, "reg0[0] == 1", "ct_next;");
+    f.add(stage, 0, "1", "next;");
 }
 
 #[cfg(test)]

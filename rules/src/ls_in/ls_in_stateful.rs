@@ -8,20 +8,25 @@ const STAGE: Stage = Stage::LsInStateful;
 
 /// Priority 100: commit, clearing the blocked bit (and setting the label when asked).
 pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
+    commit_flows(STAGE, cfg, f);
+}
+
+/// The commit flows, shared with ls_out_stateful.
+pub(crate) fn commit_flows(stage: Stage, cfg: &Config, f: &mut Flows) {
     let blocked = cfg.ct_blocked();
     f.add(
-        STAGE,
+        stage,
         100,
         "reg0[1] == 1 && reg0[13] == 1",
         format!("ct_commit {{ {blocked} = 0; ct_label.label = reg3; }}; next;"),
     );
     f.add(
-        STAGE,
+        stage,
         100,
         "reg0[1] == 1 && reg0[13] == 0",
         format!("ct_commit {{ {blocked} = 0; }}; next;"),
     );
-    f.add(STAGE, 0, "1", "next;");
+    f.add(stage, 0, "1", "next;");
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@ const STAGE: Stage = Stage::LsOutPreStateful;
 
 /// Priority 110: load-balancer traffic to `ct_lb_mark`; 100: ACL traffic to `ct_next`.
 pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
-    f.add(STAGE, 110, "reg0[2] == 1", cfg.ct_lb_action());
-    f.add(STAGE, 100, "reg0[0] == 1", "ct_next;");
-    f.add(STAGE, 0, "1", "next;");
+    crate::ls_in::ls_in_pre_stateful::conntrack_flows(STAGE, cfg, f);
 }
 
 #[cfg(test)]

@@ -6,22 +6,10 @@ use crate::stage::Stage;
 
 const STAGE: Stage = Stage::LsOutStateful;
 
-/// Priority 100: commit, clearing the blocked bit (and setting the label when asked).
+/// Priority 100: commit, clearing the blocked bit (and setting the label when asked),
+/// as in ls_in_stateful.
 pub(crate) fn defaults(cfg: &Config, f: &mut Flows) {
-    let blocked = cfg.ct_blocked();
-    f.add(
-        STAGE,
-        100,
-        "reg0[1] == 1 && reg0[13] == 1",
-        format!("ct_commit {{ {blocked} = 0; ct_label.label = reg3; }}; next;"),
-    );
-    f.add(
-        STAGE,
-        100,
-        "reg0[1] == 1 && reg0[13] == 0",
-        format!("ct_commit {{ {blocked} = 0; }}; next;"),
-    );
-    f.add(STAGE, 0, "1", "next;");
+    crate::ls_in::ls_in_stateful::commit_flows(STAGE, cfg, f);
 }
 
 #[cfg(test)]
