@@ -1,7 +1,8 @@
 //! OVSDB at the edges: the data model (UUIDs, atoms, datums, rows), schemas, the JSON
-//! codec and standalone database files. The live client comes later; nothing here
+//! codec, standalone database files and a live client (`client`); nothing here
 //! knows what an OVN table means.
 
+pub mod client;
 pub mod dbfile;
 pub mod ovsdb;
 mod sha1;

@@ -1,0 +1,393 @@
+//! JSON-RPC 1.0 over a byte stream, as OVSDB speaks it (RFC 7047 §4): a streaming framer
+//! that cuts concatenated JSON texts apart, and a connection that matches replies to
+//! requests, answers the server's `echo` and hands notifications to its owner.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+/// The largest message accepted from a server; a longer one closes the connection.
+pub const MAX_MESSAGE: usize = 64 << 20;
+
+/// What can go wrong talking to a server.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// Connecting, reading or writing failed.
+    Io(String),
+    /// The server sent something that is not a valid JSON-RPC message.
+    Protocol(String),
+    /// The server answered a request with an error (`error`, and `details` when given).
+    Rpc {
+        error: String,
+        details: Option<String>,
+    },
+    /// The connection is closed.
+    Disconnected,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Protocol(e) => write!(f, "protocol error: {e}"),
+            Error::Rpc {
+                error,
+                details: Some(d),
+            } => write!(f, "{error}: {d}"),
+            Error::Rpc { error, .. } => write!(f, "{error}"),
+            Error::Disconnected => write!(f, "connection closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e.to_string())
+    }
+}
+
+/// Splits a byte stream into top-level JSON objects or arrays without parsing them twice:
+/// it tracks nesting depth and string state byte by byte and keeps only the unfinished
+/// message, which may not grow past `max` bytes.
+#[derive(Debug)]
+pub struct Framer {
+    buf: Vec<u8>,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    max: usize,
+}
+
+impl Framer {
+    pub fn new(max: usize) -> Framer {
+        Framer {
+            buf: Vec::new(),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            max,
+        }
+    }
+
+    /// Consumes `data`, appending each complete message to `out`. After an error the
+    /// stream is unusable (the framer cannot know where the next message starts).
+    pub fn feed(&mut self, data: &[u8], out: &mut Vec<Value>) -> Result<(), Error> {
+        let mut start = 0;
+        for (i, &b) in data.iter().enumerate() {
+            if self.depth == 0 {
+                match b {
+                    b' ' | b'\t' | b'\r' | b'\n' => {
+                        start = i + 1;
+                        continue;
+                    }
+                    b'{' | b'[' => {}
+                    _ => {
+                        return Err(Error::Protocol(format!(
+                            "unexpected byte {:?} between messages",
+                            b as char
+                        )));
+                    }
+                }
+            }
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+            } else {
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            self.buf.extend_from_slice(&data[start..=i]);
+                            start = i + 1;
+                            self.check_size()?;
+                            let text = std::mem::take(&mut self.buf);
+                            let v = serde_json::from_slice(&text)
+                                .map_err(|e| Error::Protocol(format!("bad JSON: {e}")))?;
+                            out.push(v);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.depth > 0 && start < data.len() {
+            self.buf.extend_from_slice(&data[start..]);
+            self.check_size()?;
+        }
+        Ok(())
+    }
+
+    fn check_size(&self) -> Result<(), Error> {
+        if self.buf.len() > self.max {
+            return Err(Error::Protocol(format!(
+                "message longer than {} bytes",
+                self.max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A request or notification sent by the server (other than `echo`, answered here).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    pub method: String,
+    pub params: Value,
+}
+
+/// Callers waiting for replies, by request id; once the reader has stopped, why it did.
+#[derive(Default)]
+struct Waiting {
+    calls: HashMap<u64, oneshot::Sender<Result<Value, Error>>>,
+    closed: Option<Error>,
+}
+
+type Pending = Arc<Mutex<Waiting>>;
+
+/// One JSON-RPC connection. A reader task dispatches replies to their callers and sends
+/// notifications (then, once, the reason the connection ended) to `notifications`.
+pub struct Connection {
+    out: mpsc::UnboundedSender<Vec<u8>>,
+    pending: Pending,
+    next_id: u64,
+    reader: tokio::task::JoinHandle<()>,
+    /// Notifications in arrival order; the last item is the error that ended the stream.
+    pub notifications: mpsc::UnboundedReceiver<Result<Notification, Error>>,
+}
+
+impl Connection {
+    /// Connects to `unix:PATH` or `tcp:IP:PORT`.
+    pub async fn open(remote: &str) -> Result<Connection, Error> {
+        if let Some(path) = remote.strip_prefix("unix:") {
+            let s = tokio::net::UnixStream::connect(path).await?;
+            let (r, w) = s.into_split();
+            Ok(Connection::new(r, w))
+        } else if let Some(addr) = remote.strip_prefix("tcp:") {
+            let s = tokio::net::TcpStream::connect(addr).await?;
+            s.set_nodelay(true)?;
+            let (r, w) = s.into_split();
+            Ok(Connection::new(r, w))
+        } else {
+            Err(Error::Io(format!("unsupported remote {remote:?}")))
+        }
+    }
+
+    /// Runs the protocol over any stream halves (tests use in-memory pipes).
+    pub fn new(
+        reader: impl AsyncRead + Unpin + Send + 'static,
+        mut writer: impl AsyncWrite + Unpin + Send + 'static,
+    ) -> Connection {
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (note_tx, notifications) = mpsc::unbounded_channel();
+        let pending: Pending = Arc::default();
+        tokio::spawn(async move {
+            while let Some(bytes) = out_rx.recv().await {
+                if writer.write_all(&bytes).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let reader_pending = pending.clone();
+        // The reader holds the writer channel weakly, so that dropping the Connection
+        // ends the writer task and closes the stream.
+        let echo_out = out.downgrade();
+        let reader = tokio::spawn(async move {
+            let err = read_loop(reader, &reader_pending, &echo_out, &note_tx).await;
+            let waiting: Vec<_> = {
+                let mut w = reader_pending.lock().unwrap();
+                w.closed = Some(err.clone());
+                w.calls.drain().collect()
+            };
+            for (_, tx) in waiting {
+                let _ = tx.send(Err(err.clone()));
+            }
+            let _ = note_tx.send(Err(err));
+        });
+        Connection {
+            out,
+            pending,
+            next_id: 0,
+            reader,
+            notifications,
+        }
+    }
+
+    /// Sends a request and waits for its reply: the `result`, or the `error` as
+    /// [`Error::Rpc`].
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, Error> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut w = self.pending.lock().unwrap();
+            if let Some(e) = &w.closed {
+                return Err(e.clone());
+            }
+            w.calls.insert(id, tx);
+        }
+        self.send(&json!({"method": method, "params": params, "id": id}))?;
+        rx.await.map_err(|_| Error::Disconnected)?
+    }
+
+    /// Sends a notification (a request that gets no reply).
+    pub fn notify(&self, method: &str, params: Value) -> Result<(), Error> {
+        self.send(&json!({"method": method, "params": params, "id": null}))
+    }
+
+    fn send(&self, msg: &Value) -> Result<(), Error> {
+        self.out
+            .send(msg.to_string().into_bytes())
+            .map_err(|_| Error::Disconnected)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// Reads until the stream ends or breaks; returns why.
+async fn read_loop(
+    mut reader: impl AsyncRead + Unpin,
+    pending: &Pending,
+    out: &mpsc::WeakUnboundedSender<Vec<u8>>,
+    notes: &mpsc::UnboundedSender<Result<Notification, Error>>,
+) -> Error {
+    let mut framer = Framer::new(MAX_MESSAGE);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut msgs = Vec::new();
+    loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) => return Error::Disconnected,
+            Ok(n) => n,
+            Err(e) => return e.into(),
+        };
+        if let Err(e) = framer.feed(&buf[..n], &mut msgs) {
+            return e;
+        }
+        for m in msgs.drain(..) {
+            if let Err(e) = dispatch(m, pending, out, notes) {
+                return e;
+            }
+        }
+    }
+}
+
+/// Routes one message: replies to their waiting caller, `echo` straight back, and other
+/// requests and notifications to the owner.
+fn dispatch(
+    m: Value,
+    pending: &Pending,
+    out: &mpsc::WeakUnboundedSender<Vec<u8>>,
+    notes: &mpsc::UnboundedSender<Result<Notification, Error>>,
+) -> Result<(), Error> {
+    let Value::Object(mut o) = m else {
+        return Err(Error::Protocol("message is not a JSON object".into()));
+    };
+    let id = o.remove("id").unwrap_or(Value::Null);
+    if let Some(Value::String(method)) = o.remove("method") {
+        let params = o.remove("params").unwrap_or(json!([]));
+        if method == "echo" && !id.is_null() {
+            let reply = json!({"result": params, "error": null, "id": id});
+            if let Some(out) = out.upgrade() {
+                let _ = out.send(reply.to_string().into_bytes());
+            }
+        } else {
+            let _ = notes.send(Ok(Notification { method, params }));
+        }
+        return Ok(());
+    }
+    if !o.contains_key("result") && !o.contains_key("error") {
+        return Err(Error::Protocol(
+            "message is neither a request nor a reply".into(),
+        ));
+    }
+    // Replies to requests we did not make (e.g. to our echo) are ignored.
+    let Some(tx) = id
+        .as_u64()
+        .and_then(|i| pending.lock().unwrap().calls.remove(&i))
+    else {
+        return Ok(());
+    };
+    let reply = match o.remove("error") {
+        None | Some(Value::Null) => Ok(o.remove("result").unwrap_or(Value::Null)),
+        Some(e) => Err(rpc_error(&e)),
+    };
+    let _ = tx.send(reply);
+    Ok(())
+}
+
+/// An OVSDB error: either a bare string (`"unknown method"`) or `{"error", "details"}`.
+pub(crate) fn rpc_error(e: &Value) -> Error {
+    match e {
+        Value::String(s) => Error::Rpc {
+            error: s.clone(),
+            details: None,
+        },
+        _ => Error::Rpc {
+            error: e
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error")
+                .to_string(),
+            details: e.get("details").and_then(Value::as_str).map(String::from),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(chunks: &[&[u8]], max: usize) -> Result<Vec<Value>, Error> {
+        let mut f = Framer::new(max);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.feed(c, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn framer_splits_concatenated_and_chunked_messages() {
+        let text = br#"{"a":"}{\"[","b":[1,{}]} [2]{"c":3}"#;
+        let whole = frames(&[text], 1000).unwrap();
+        assert_eq!(
+            whole,
+            vec![json!({"a":"}{\"[","b":[1,{}]}), json!([2]), json!({"c":3})]
+        );
+        // Byte by byte gives the same messages.
+        let bytes: Vec<&[u8]> = text.chunks(1).collect();
+        assert_eq!(frames(&bytes, 1000).unwrap(), whole);
+    }
+
+    #[test]
+    fn framer_rejects_garbage_and_oversized_messages() {
+        assert!(matches!(frames(&[b"42"], 100), Err(Error::Protocol(_))));
+        assert!(matches!(
+            frames(&[b"{\"a\":tru}"], 100),
+            Err(Error::Protocol(_))
+        ));
+        let big = format!("{{\"a\":\"{}", "x".repeat(200));
+        assert!(matches!(
+            frames(&[big.as_bytes()], 100),
+            Err(Error::Protocol(_))
+        ));
+        // Unbalanced closers are garbage, not a panic.
+        assert!(frames(&[b"]"], 100).is_err());
+    }
+}
