@@ -18,9 +18,19 @@ const NB: &str = "OVN_Northbound";
 /// An ovsdb-server serving one NB database on `<dir>/nb.sock`, stopped (by pid) on drop.
 struct Server {
     dir: PathBuf,
+    /// Also listening on `tcp:127.0.0.1:<tcp>`.
+    tcp: u16,
 }
 
 impl Server {
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
     fn dir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("ovn-dd-client-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
@@ -35,7 +45,10 @@ impl Server {
             .arg("create")
             .arg(dir.join("nb.db"))
             .arg(NB_SCHEMA));
-        let s = Server { dir };
+        let s = Server {
+            dir,
+            tcp: Server::free_port(),
+        };
         s.start();
         s
     }
@@ -44,17 +57,16 @@ impl Server {
     /// resync, exists only for clustered databases).
     fn clustered(tag: &str) -> Server {
         let dir = Server::dir(tag);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = Server::free_port();
         run(Command::new("ovsdb-tool")
             .arg("create-cluster")
             .arg(dir.join("nb.db"))
             .arg(NB_SCHEMA)
             .arg(format!("tcp:127.0.0.1:{port}")));
-        let s = Server { dir };
+        let s = Server {
+            dir,
+            tcp: Server::free_port(),
+        };
         s.start();
         s
     }
@@ -68,6 +80,7 @@ impl Server {
             .arg(format!("--log-file={}", d.join("nb.log").display()))
             .arg(format!("--unixctl={}", d.join("nb.ctl").display()))
             .arg(format!("--remote=punix:{}", d.join("nb.sock").display()))
+            .arg(format!("--remote=ptcp:{}:127.0.0.1", self.tcp))
             .env("OVS_RUNDIR", d)
             .env("OVS_LOGDIR", d)
             .env("OVS_DBDIR", d));
@@ -256,7 +269,10 @@ async fn monitor_reports_exactly_the_nbctl_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transact_round_trips_every_operation_kind() {
     let srv = Server::standalone("transact");
-    let mut c = Client::connect(&srv.remote()).await.unwrap();
+    // Over TCP this time.
+    let mut c = Client::connect(&format!("tcp:127.0.0.1:{}", srv.tcp))
+        .await
+        .unwrap();
     assert!(c.list_dbs().await.unwrap().contains(&NB.to_string()));
     let schema = c.get_schema(NB).await.unwrap();
     assert_eq!(schema.name, NB);

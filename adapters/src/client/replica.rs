@@ -173,3 +173,78 @@ fn normalise(schema: &Schema, table: &str, mut row: Row) -> Row {
     });
     row
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const A: &str = "00000000-0000-4000-8000-00000000000a";
+    const B: &str = "00000000-0000-4000-8000-00000000000b";
+
+    fn replica() -> Replica {
+        Replica::new(
+            Schema::from_json(&json!({"name": "T", "tables": {"X": {"columns": {
+                "n": {"type": "integer"},
+                "m": {"type": {"key": "string", "value": "string", "min": 0, "max": "unlimited"}}}}}}))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn full_resend_deletes_rows_it_does_not_mention() {
+        let mut r = replica();
+        let d = r
+            .apply(
+                2,
+                &json!({"X": {A: {"initial": {"n": 1}}, B: {"initial": {"n": 2}}}}),
+                true,
+            )
+            .unwrap();
+        assert_eq!(d.len(), 2);
+        // Explicit defaults are normalised away: B is unchanged.
+        let d = r
+            .apply(
+                2,
+                &json!({"X": {B: {"initial": {"n": 2, "m": ["map", []]}}}}),
+                true,
+            )
+            .unwrap();
+        assert!(matches!(d.as_slice(), [(_, u, Change::Deleted(_))] if u.to_string() == A));
+        assert_eq!(r.table("X").len(), 1);
+    }
+
+    #[test]
+    fn modify_applies_diffs_and_bad_batches_change_nothing() {
+        let mut r = replica();
+        r.apply(
+            2,
+            &json!({"X": {A: {"insert": {"m": ["map", [["k", "v"]]]}}}}),
+            false,
+        )
+        .unwrap();
+        let d = r
+            .apply(
+                2,
+                &json!({"X": {A: {"modify": {"n": 5, "m": ["map", [["k", "v"]]]}}}}),
+                false,
+            )
+            .unwrap();
+        let [(_, _, Change::Modified { old, new })] = d.as_slice() else {
+            panic!("{d:?}")
+        };
+        assert_eq!(old["m"].string_pairs().len(), 1);
+        assert_eq!(new.get("m"), None);
+        assert_eq!(new["n"].as_int(), Some(5));
+        let before = r.tables.clone();
+        // The second row is broken: the first one must not be applied either.
+        let bad = json!({"X": {A: {"delete": null}, B: {"modify": {"n": 1}}}});
+        assert!(r.apply(2, &bad, false).is_err());
+        assert!(
+            r.apply(2, &json!({"X": {A: {"insert": {"n": "x"}}}}), false)
+                .is_err()
+        );
+        assert!(r.apply(2, &json!([]), false).is_err());
+        assert_eq!(r.tables, before);
+    }
+}
