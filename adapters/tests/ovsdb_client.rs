@@ -264,6 +264,13 @@ async fn monitor_reports_exactly_the_nbctl_changes() {
     names.sort();
     assert_eq!(names, listed);
     assert!(idl.replica.table("Logical_Router").is_empty());
+    let e = Idl::connect(&srv.remote(), NB, &["No_Such_Table"])
+        .await
+        .err();
+    assert!(
+        matches!(&e, Some(Error::Protocol(m)) if m.contains("No_Such_Table")),
+        "{e:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

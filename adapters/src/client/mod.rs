@@ -148,11 +148,15 @@ pub struct Idl {
 
 impl Idl {
     /// Connects to `remote`, reads the schema of `db` and monitors every column of
-    /// `tables` (all tables when empty). Returns the IDL and the initial contents as a
+    /// `tables` (all tables when empty; a table the schema lacks is an error, columns
+    /// the caller does not know are kept). Returns the IDL and the initial contents as a
     /// delta of insertions.
     pub async fn connect(remote: &str, db: &str, tables: &[&str]) -> Result<(Idl, Delta), Error> {
         let mut client = Client::connect(remote).await?;
         let schema = client.get_schema(db).await?;
+        if let Some(t) = tables.iter().find(|t| !schema.tables.contains_key(**t)) {
+            return Err(Error::Protocol(format!("database {db} has no table {t}")));
+        }
         let mut requests = serde_json::Map::new();
         for (t, cols) in &schema.tables {
             if tables.is_empty() || tables.contains(&t.as_str()) {
