@@ -108,3 +108,32 @@ fn bench_light_c_northd_against_itself() {
     assert_eq!(a, b, "both northds produce the same flow count");
     assert_eq!(json["ratios"]["logical flows"], 1.0);
 }
+
+/// A northd that exits at once (ovn-dd has no `northd` subcommand yet) fails the run fast,
+/// with its stderr, instead of waiting out the sync timeout.
+#[test]
+fn bench_fails_fast_when_northd_exits() {
+    let out = std::env::temp_dir().join(format!("ovn-dd-bench-fail-{}", std::process::id()));
+    let t = std::time::Instant::now();
+    let res = Command::new(env!("CARGO_BIN_EXE_ovn-dd"))
+        .args(["bench", "--nodes", "1", "--pods", "1", "--reps", "1"])
+        .arg("--northd")
+        .arg(format!(
+            "{} no-such-subcommand",
+            env!("CARGO_BIN_EXE_ovn-dd")
+        ))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!res.status.success());
+    assert!(t.elapsed().as_secs() < 30);
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(stderr.contains("northd exited"), "{stderr}");
+    assert!(stderr.contains("unrecognized subcommand"), "{stderr}");
+    // The run's directory is kept for its logs.
+    if let Some(l) = stderr.lines().find(|l| l.starts_with("bench: kept ")) {
+        let _ = std::fs::remove_dir_all(l.trim_start_matches("bench: kept "));
+    }
+    assert!(!out.join("report.md").exists());
+}

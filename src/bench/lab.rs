@@ -188,6 +188,31 @@ impl Lab {
         )
     }
 
+    /// `ovn-nbctl --wait=sb sync`, failing as soon as the northd exits.
+    pub fn sync_while_northd_runs(&mut self) -> Result<(), String> {
+        let mut sync = Command::new("ovn-nbctl")
+            .arg(format!("--db={}", self.nb_sock()))
+            .args(["--wait=sb", &format!("--timeout={WAIT_TIMEOUT_S}"), "sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run ovn-nbctl: {e}"))?;
+        loop {
+            match sync.try_wait() {
+                Ok(Some(st)) if st.success() => return Ok(()),
+                Ok(Some(st)) => return Err(format!("ovn-nbctl --wait=sb sync: {st}")),
+                Ok(None) => {}
+                Err(e) => return Err(format!("ovn-nbctl --wait=sb sync: {e}")),
+            }
+            if let Err(e) = self.check_northd() {
+                let _ = sync.kill();
+                let _ = sync.wait();
+                return Err(e);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Runs many ovn-nbctl commands in one transaction (`--` separated).
     pub fn nbctl_batch(&self, cmds: &[Vec<String>]) -> Result<(), String> {
         if cmds.is_empty() {

@@ -162,10 +162,8 @@ fn measure(args: &Args, tag: &str, northd: &str, clk: f64, lab: &mut Lab) -> Res
     progress(tag, &format!("starting `{northd}`"));
     let t = Instant::now();
     lab.start_northd(northd)?;
-    let sync = lab.nbctl(&["--wait=sb", &format!("--timeout={WAIT_TIMEOUT_S}"), "sync"]);
+    lab.sync_while_northd_runs()?;
     run.cold_s = t.elapsed().as_secs_f64();
-    lab.check_northd()?;
-    sync?;
     let pid = lab.northd_pid().ok_or("northd pid unknown")?;
     run.cold_cpu_s = lab::cpu_seconds(pid, clk).unwrap_or(f64::NAN);
     run.flows = count_flows(lab)?;
