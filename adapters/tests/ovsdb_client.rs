@@ -2,7 +2,6 @@
 //! 127.0.0.1) and against fake servers that misbehave.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use adapters::client::jsonrpc::Framer;
@@ -12,117 +11,9 @@ use adapters::{Datum, Uuid};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const NB_SCHEMA: &str = "/usr/share/ovn/ovn-nb.ovsschema";
-const NB: &str = "OVN_Northbound";
+mod server;
 
-/// An ovsdb-server serving one NB database on `<dir>/nb.sock`, stopped (by pid) on drop.
-struct Server {
-    dir: PathBuf,
-    /// Also listening on `tcp:127.0.0.1:<tcp>`.
-    tcp: u16,
-}
-
-impl Server {
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    fn dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ovn-dd-client-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    /// A standalone database.
-    fn standalone(tag: &str) -> Server {
-        let dir = Server::dir(tag);
-        run(Command::new("ovsdb-tool")
-            .arg("create")
-            .arg(dir.join("nb.db"))
-            .arg(NB_SCHEMA));
-        let s = Server {
-            dir,
-            tcp: Server::free_port(),
-        };
-        s.start();
-        s
-    }
-
-    /// A one-member RAFT cluster (transaction history, hence `monitor_cond_since`
-    /// resync, exists only for clustered databases).
-    fn clustered(tag: &str) -> Server {
-        let dir = Server::dir(tag);
-        let port = Server::free_port();
-        run(Command::new("ovsdb-tool")
-            .arg("create-cluster")
-            .arg(dir.join("nb.db"))
-            .arg(NB_SCHEMA)
-            .arg(format!("tcp:127.0.0.1:{port}")));
-        let s = Server {
-            dir,
-            tcp: Server::free_port(),
-        };
-        s.start();
-        s
-    }
-
-    fn start(&self) {
-        let d = &self.dir;
-        run(Command::new("ovsdb-server")
-            .arg(d.join("nb.db"))
-            .args(["--detach", "--no-chdir"])
-            .arg(format!("--pidfile={}", d.join("nb.pid").display()))
-            .arg(format!("--log-file={}", d.join("nb.log").display()))
-            .arg(format!("--unixctl={}", d.join("nb.ctl").display()))
-            .arg(format!("--remote=punix:{}", d.join("nb.sock").display()))
-            .arg(format!("--remote=ptcp:{}:127.0.0.1", self.tcp))
-            .env("OVS_RUNDIR", d)
-            .env("OVS_LOGDIR", d)
-            .env("OVS_DBDIR", d));
-    }
-
-    fn remote(&self) -> String {
-        format!("unix:{}", self.dir.join("nb.sock").display())
-    }
-
-    fn nbctl(&self, args: &[&str]) -> String {
-        let out = run(Command::new("ovn-nbctl")
-            .arg(format!("--db={}", self.remote()))
-            .args(args));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let pidfile = self.dir.join("nb.pid");
-        if let Ok(pid) = std::fs::read_to_string(&pidfile) {
-            let _ = Command::new("kill").arg(pid.trim()).output();
-        }
-        for _ in 0..100 {
-            if !pidfile.exists() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn run(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use server::{NB, Server};
 
 async fn next(idl: &mut Idl) -> Delta {
     tokio::time::timeout(Duration::from_secs(10), idl.next_delta())
@@ -621,53 +512,5 @@ async fn monitor_cond_since_resyncs_after_reconnect() {
     assert_eq!(
         summary(&next(&mut idl).await),
         vec![s("Logical_Switch", "ins", "sw3")]
-    );
-}
-
-/// Measurement (run with `--ignored --nocapture`): transaction throughput for batches of
-/// 1 and 1,000 inserts, and the time of an initial monitor of 100k rows (Address_Set, a
-/// root table, so that the rows are not garbage-collected).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn measure_transact_and_initial_monitor() {
-    let srv = Server::standalone("measure");
-    let mut c = Client::connect(&srv.remote()).await.unwrap();
-    let t = std::time::Instant::now();
-    for i in 0..1000 {
-        let row = json!({"name": format!("single{i}")});
-        c.transact(NB, vec![ops::insert("Address_Set", row, None, None)])
-            .await
-            .unwrap();
-    }
-    println!("1000 transactions of 1 insert: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    for b in 0..99 {
-        let batch = (0..1000)
-            .map(|i| {
-                let row =
-                    json!({"name": format!("p{b}-{i}"), "addresses": ["set", ["10.0.0.1", "10.0.0.2"]]});
-                ops::insert("Address_Set", row, None, None)
-            })
-            .collect();
-        c.transact(NB, batch).await.unwrap();
-    }
-    println!("99 transactions of 1000 inserts: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    let (idl, initial) = Idl::connect(&srv.remote(), NB, &["Address_Set"])
-        .await
-        .unwrap();
-    println!(
-        "initial monitor of {} rows: {:?}",
-        initial.len(),
-        t.elapsed()
-    );
-    assert_eq!(idl.replica.table("Address_Set").len(), 100_000);
-    drop(idl);
-    let t = std::time::Instant::now();
-    let out = run(Command::new("ovsdb-client").args(["dump", &srv.remote(), NB, "Address_Set"]));
-    println!(
-        "ovsdb-client dump of the same table: {:?} ({} bytes)",
-        t.elapsed(),
-        out.stdout.len()
     );
 }
