@@ -77,22 +77,33 @@ struct RouteFlow<'a> {
     port: &'a Lrp,
 }
 
+/// Priority and match of a route (northd's `add_route`), without the output port.
+fn route_priority(prefix: Prefix, ofs: u16, is_src: bool) -> u16 {
+    prefix.plen() * 3 + if is_src { 0 } else { ofs }
+}
+
+/// `[inport == P && ][reg7 == 0 && ]ip4.dst == NET/PLEN`; the inport only for link-local
+/// prefixes routed through a known port.
+fn route_match(prefix: Prefix, ofs: u16, is_src: bool, inport: Option<&Lrp>) -> String {
+    let mut m = String::new();
+    if let Some(p) = inport.filter(|_| prefix.is_lla()) {
+        m.push_str(&format!("inport == {} && ", json_key(p.name())));
+    }
+    if ofs == 1 && !is_src {
+        m.push_str("reg7 == 0 && ");
+    }
+    let fam = if prefix.is_v4() { "ip4" } else { "ip6" };
+    let dir = if is_src { "src" } else { "dst" };
+    m.push_str(&format!("{fam}.{dir} == {}", prefix.text()));
+    m
+}
+
 impl RouteFlow<'_> {
     fn priority(&self) -> u16 {
-        self.prefix.plen() * 3 + if self.is_src { 0 } else { self.ofs }
+        route_priority(self.prefix, self.ofs, self.is_src)
     }
-    fn matches(&self, with_inport: bool) -> String {
-        let mut m = String::new();
-        if with_inport && self.prefix.is_lla() {
-            m.push_str(&format!("inport == {} && ", json_key(self.port.name())));
-        }
-        if self.ofs == 1 && !self.is_src {
-            m.push_str("reg7 == 0 && ");
-        }
-        let fam = if self.prefix.is_v4() { "ip4" } else { "ip6" };
-        let dir = if self.is_src { "src" } else { "dst" };
-        m.push_str(&format!("{fam}.{dir} == {}", self.prefix.text()));
-        m
+    fn matches(&self) -> String {
+        route_match(self.prefix, self.ofs, self.is_src, Some(self.port))
     }
     fn next_hop_actions(&self) -> String {
         let (r0, r1, dst) = if self.prefix.is_v4() {
@@ -131,7 +142,7 @@ pub(crate) fn port(p: &Lrp, f: &mut Flows) {
             src,
             port: p,
         };
-        f.add_hint(STAGE, r.priority(), r.matches(true), r.actions(), p.nb.uuid);
+        f.add_hint(STAGE, r.priority(), r.matches(), r.actions(), p.nb.uuid);
     };
     for n in &p.networks.ipv4 {
         add(
@@ -407,14 +418,8 @@ fn unique_route(lr: Uuid, r: &Resolved, out: &mut Vec<Flow>) {
     match &r.out {
         None => {
             let (is_src, ofs) = (p.is_src(), p.ofs());
-            let mut m = String::new();
-            if ofs == 1 && !is_src {
-                m.push_str("reg7 == 0 && ");
-            }
-            let fam = if p.prefix.is_v4() { "ip4" } else { "ip6" };
-            let dir = if is_src { "src" } else { "dst" };
-            m.push_str(&format!("{fam}.{dir} == {}", p.prefix.text()));
-            let prio = p.prefix.plen() * 3 + if is_src { 0 } else { ofs };
+            let prio = route_priority(p.prefix, ofs, is_src);
+            let m = route_match(p.prefix, ofs, is_src, None);
             out.push(flow(lr, STAGE, prio, m, "drop;".into(), hint));
         }
         Some((port, src)) => {
@@ -430,7 +435,7 @@ fn unique_route(lr: Uuid, r: &Resolved, out: &mut Vec<Flow>) {
                 port.dp(),
                 STAGE,
                 rf.priority(),
-                rf.matches(true),
+                rf.matches(),
                 rf.actions(),
                 hint,
             ));
@@ -443,14 +448,8 @@ fn ecmp_group(dp: Uuid, id: u32, members: &[&Resolved], out: &mut Vec<Flow>) {
     let sel: Vec<String> = (1..=members.len()).map(|i| i.to_string()).collect();
     // The group flow depends on no member's port (all members may be discard routes).
     let (is_src, ofs) = (first.is_src(), first.ofs());
-    let mut m = String::new();
-    if ofs == 1 && !is_src {
-        m.push_str("reg7 == 0 && ");
-    }
-    let fam = if first.prefix.is_v4() { "ip4" } else { "ip6" };
-    let dir = if is_src { "src" } else { "dst" };
-    m.push_str(&format!("{fam}.{dir} == {}", first.prefix.text()));
-    let prio = first.prefix.plen() * 3 + if is_src { 0 } else { ofs };
+    let prio = route_priority(first.prefix, ofs, is_src);
+    let m = route_match(first.prefix, ofs, is_src, None);
     out.push(flow(
         dp,
         STAGE,
