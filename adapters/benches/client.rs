@@ -5,9 +5,30 @@
 #[path = "../tests/server/mod.rs"]
 mod server;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
+use std::sync::atomic::{AtomicIsize, Ordering};
 
-use adapters::client::{Client, Idl, ops};
+/// Counts live heap bytes, so that replica memory is measured exactly.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+use adapters::client::{Client, Event, Options, Session, ops};
 use serde_json::json;
 use server::{NB, Server, run};
 
@@ -42,22 +63,37 @@ async fn measure() {
         c.transact(NB, batch).await.unwrap();
     }
     println!("99 transactions of 1000 inserts: {:?}", t.elapsed());
+    let live0 = LIVE.load(Ordering::Relaxed);
     let t = std::time::Instant::now();
-    let (idl, initial) = Idl::connect(&srv.remote(), NB, &["Address_Set"])
-        .await
-        .unwrap();
+    let mut s = Session::new(Options::new(&srv.remote()), NB, &["Address_Set"]).unwrap();
+    let Event::Connected { delta, .. } = s.next_event().await else {
+        panic!("not connected")
+    };
+    let took = t.elapsed();
+    let n = delta.len();
+    drop(delta);
+    let live1 = LIVE.load(Ordering::Relaxed);
+    println!("initial monitor of {n} rows (Session): {took:?}");
     println!(
-        "initial monitor of {} rows: {:?}",
-        initial.len(),
-        t.elapsed()
+        "replica memory: {} heap bytes per row (rows of a name and 2 addresses)",
+        (live1 - live0) / n as isize
     );
-    assert_eq!(idl.replica.table("Address_Set").len(), 100_000);
-    drop(idl);
+    assert_eq!(s.replica.table("Address_Set").len(), 100_000);
+    drop(s);
     let t = std::time::Instant::now();
     let out = run(Command::new("ovsdb-client").args(["dump", &srv.remote(), NB, "Address_Set"]));
     println!(
         "ovsdb-client dump of the same table: {:?} ({} bytes)",
         t.elapsed(),
         out.stdout.len()
+    );
+    let t = std::time::Instant::now();
+    for i in 0..20 {
+        let txn = json!([NB, {"op": "insert", "table": "Address_Set", "row": {"name": format!("cli{i}")}}]);
+        run(Command::new("ovsdb-client").args(["transact", &srv.remote(), &txn.to_string()]));
+    }
+    println!(
+        "ovsdb-client transact of 1 insert (a process each): {:?} per transaction",
+        t.elapsed() / 20
     );
 }

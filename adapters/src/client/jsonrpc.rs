@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -12,6 +13,39 @@ use tokio::sync::{mpsc, oneshot};
 
 /// The largest message accepted from a server; a longer one closes the connection.
 pub const MAX_MESSAGE: usize = 64 << 20;
+
+/// How many notifications may wait for the consumer before reading pauses.
+const NOTIFICATION_QUEUE: usize = 256;
+
+/// How to reach a server: TLS settings for `ssl:` remotes, and the inactivity probe.
+#[derive(Clone, Default)]
+pub struct Transport {
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    pub probe: Option<Duration>,
+}
+
+async fn tcp_connect(remote: &str, addr: &str) -> Result<tokio::net::TcpStream, Error> {
+    let addr = parse_addr(addr).ok_or_else(|| Error::Io(format!("{remote}: bad address")))?;
+    let s = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| Error::Io(format!("{remote}: {e}")))?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+/// `IP:PORT` or `[IPv6]:PORT` as OVS writes them.
+pub(crate) fn parse_addr(addr: &str) -> Option<std::net::SocketAddr> {
+    if let Ok(a) = addr.parse() {
+        return Some(a);
+    }
+    let (ip, port) = addr.rsplit_once(':')?;
+    let ip: std::net::IpAddr = ip
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    Some(std::net::SocketAddr::new(ip, port.parse().ok()?))
+}
 
 /// What can go wrong talking to a server.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,21 +199,41 @@ pub struct Connection {
     next_id: u64,
     reader: tokio::task::JoinHandle<()>,
     /// Notifications in arrival order; the last item is the error that ended the stream.
-    pub notifications: mpsc::UnboundedReceiver<Result<Notification, Error>>,
+    /// The queue is bounded: a consumer that falls behind stops the reading (and so the
+    /// server), rather than letting memory grow.
+    pub notifications: mpsc::Receiver<Result<Notification, Error>>,
 }
 
 impl Connection {
-    /// Connects to `unix:PATH` or `tcp:IP:PORT`.
+    /// Connects to `unix:PATH` or `tcp:IP:PORT` without inactivity probes.
     pub async fn open(remote: &str) -> Result<Connection, Error> {
+        Connection::open_with(remote, &Transport::default()).await
+    }
+
+    /// Connects to `unix:PATH`, `tcp:IP:PORT` or `ssl:IP:PORT` (the latter needs
+    /// `transport.tls`).
+    pub async fn open_with(remote: &str, transport: &Transport) -> Result<Connection, Error> {
+        let probe = transport.probe;
         if let Some(path) = remote.strip_prefix("unix:") {
-            let s = tokio::net::UnixStream::connect(path).await?;
+            let s = tokio::net::UnixStream::connect(path)
+                .await
+                .map_err(|e| Error::Io(format!("{remote}: {e}")))?;
             let (r, w) = s.into_split();
-            Ok(Connection::new(r, w))
+            Ok(Connection::with_probe(r, w, probe))
         } else if let Some(addr) = remote.strip_prefix("tcp:") {
-            let s = tokio::net::TcpStream::connect(addr).await?;
-            s.set_nodelay(true)?;
+            let s = tcp_connect(remote, addr).await?;
             let (r, w) = s.into_split();
-            Ok(Connection::new(r, w))
+            Ok(Connection::with_probe(r, w, probe))
+        } else if let Some(addr) = remote.strip_prefix("ssl:") {
+            let Some(tls) = &transport.tls else {
+                return Err(Error::Io(format!(
+                    "{remote}: SSL remotes need a private key, certificate and CA certificate"
+                )));
+            };
+            let s = tcp_connect(remote, addr).await?;
+            let s = super::tls::handshake(tls, remote, addr, s).await?;
+            let (r, w) = tokio::io::split(s);
+            Ok(Connection::with_probe(r, w, probe))
         } else {
             Err(Error::Io(format!("unsupported remote {remote:?}")))
         }
@@ -188,10 +242,20 @@ impl Connection {
     /// Runs the protocol over any stream halves (tests use in-memory pipes).
     pub fn new(
         reader: impl AsyncRead + Unpin + Send + 'static,
+        writer: impl AsyncWrite + Unpin + Send + 'static,
+    ) -> Connection {
+        Connection::with_probe(reader, writer, None)
+    }
+
+    /// Runs the protocol over stream halves; with `probe`, a silence that long makes the
+    /// client send an `echo`, and as long again without any message ends the connection.
+    pub fn with_probe(
+        reader: impl AsyncRead + Unpin + Send + 'static,
         mut writer: impl AsyncWrite + Unpin + Send + 'static,
+        probe: Option<Duration>,
     ) -> Connection {
         let (out, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-        let (note_tx, notifications) = mpsc::unbounded_channel();
+        let (note_tx, notifications) = mpsc::channel(NOTIFICATION_QUEUE);
         let pending: Pending = Arc::default();
         tokio::spawn(async move {
             while let Some(bytes) = out_rx.recv().await {
@@ -205,7 +269,7 @@ impl Connection {
         // ends the writer task and closes the stream.
         let echo_out = out.downgrade();
         let reader = tokio::spawn(async move {
-            let err = read_loop(reader, &reader_pending, &echo_out, &note_tx).await;
+            let err = read_loop(reader, probe, &reader_pending, &echo_out, &note_tx).await;
             let waiting: Vec<_> = {
                 let mut w = reader_pending.lock().unwrap();
                 w.closed = Some(err.clone());
@@ -214,7 +278,7 @@ impl Connection {
             for (_, tx) in waiting {
                 let _ = tx.send(Err(err.clone()));
             }
-            let _ = note_tx.send(Err(err));
+            let _ = note_tx.send(Err(err)).await;
         });
         Connection {
             out,
@@ -263,38 +327,66 @@ impl Drop for Connection {
 /// Reads until the stream ends or breaks; returns why.
 async fn read_loop(
     mut reader: impl AsyncRead + Unpin,
+    probe: Option<Duration>,
     pending: &Pending,
     out: &mpsc::WeakUnboundedSender<Vec<u8>>,
-    notes: &mpsc::UnboundedSender<Result<Notification, Error>>,
+    notes: &mpsc::Sender<Result<Notification, Error>>,
 ) -> Error {
     let mut framer = Framer::new(MAX_MESSAGE);
     let mut buf = vec![0u8; 64 << 10];
     let mut msgs = Vec::new();
+    let mut probed = false;
     loop {
-        let n = match reader.read(&mut buf).await {
+        let read = match probe {
+            None => reader.read(&mut buf).await,
+            Some(p) => match tokio::time::timeout(p, reader.read(&mut buf)).await {
+                Ok(r) => r,
+                Err(_) if probed => {
+                    return Error::Io(format!(
+                        "no response to inactivity probe after {:.1} seconds, disconnecting",
+                        2.0 * p.as_secs_f64()
+                    ));
+                }
+                Err(_) => {
+                    probed = true;
+                    let echo = json!({"method": "echo", "params": [], "id": "echo"});
+                    if let Some(out) = out.upgrade() {
+                        let _ = out.send(echo.to_string().into_bytes());
+                    }
+                    continue;
+                }
+            },
+        };
+        let n = match read {
             Ok(0) => return Error::Disconnected,
             Ok(n) => n,
             Err(e) => return e.into(),
         };
+        probed = false;
         if let Err(e) = framer.feed(&buf[..n], &mut msgs) {
             return e;
         }
         for m in msgs.drain(..) {
-            if let Err(e) = dispatch(m, pending, out, notes) {
-                return e;
+            match dispatch(m, pending, out) {
+                Err(e) => return e,
+                Ok(Some(n)) => {
+                    if notes.send(Ok(n)).await.is_err() {
+                        return Error::Disconnected;
+                    }
+                }
+                Ok(None) => {}
             }
         }
     }
 }
 
-/// Routes one message: replies to their waiting caller, `echo` straight back, and other
-/// requests and notifications to the owner.
+/// Routes one message: replies to their waiting caller, `echo` straight back; other
+/// requests and notifications are returned for the owner.
 fn dispatch(
     m: Value,
     pending: &Pending,
     out: &mpsc::WeakUnboundedSender<Vec<u8>>,
-    notes: &mpsc::UnboundedSender<Result<Notification, Error>>,
-) -> Result<(), Error> {
+) -> Result<Option<Notification>, Error> {
     let Value::Object(mut o) = m else {
         return Err(Error::Protocol("message is not a JSON object".into()));
     };
@@ -306,10 +398,9 @@ fn dispatch(
             if let Some(out) = out.upgrade() {
                 let _ = out.send(reply.to_string().into_bytes());
             }
-        } else {
-            let _ = notes.send(Ok(Notification { method, params }));
+            return Ok(None);
         }
-        return Ok(());
+        return Ok(Some(Notification { method, params }));
     }
     if !o.contains_key("result") && !o.contains_key("error") {
         return Err(Error::Protocol(
@@ -321,14 +412,14 @@ fn dispatch(
         .as_u64()
         .and_then(|i| pending.lock().unwrap().calls.remove(&i))
     else {
-        return Ok(());
+        return Ok(None);
     };
     let reply = match o.remove("error") {
         None | Some(Value::Null) => Ok(o.remove("result").unwrap_or(Value::Null)),
         Some(e) => Err(rpc_error(&e)),
     };
     let _ = tx.send(reply);
-    Ok(())
+    Ok(None)
 }
 
 /// An OVSDB error: either a bare string (`"unknown method"`) or `{"error", "details"}`.

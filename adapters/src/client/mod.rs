@@ -3,18 +3,23 @@
 //! back to `monitor_cond`, then `monitor`), and [`Idl`], a replica kept current from
 //! the update notifications that reports one [`Delta`] per batch.
 //!
-//! Not yet here (issue 3): `_Server` monitoring and leader-only clustering, remote lists,
-//! SSL, locks, inactivity probes and automatic reconnection with backoff.
+//! [`Session`] adds what a daemon needs on top: remote lists tried in shuffled order,
+//! `_Server` monitoring with leader-only clustering, SSL, locks, inactivity probes and
+//! automatic reconnection with backoff.
 
 pub mod jsonrpc;
 pub mod ops;
 pub mod replica;
+pub mod session;
+pub mod tls;
 
 use serde_json::{Value, json};
 
-pub use jsonrpc::{Connection, Error, Notification};
+pub use jsonrpc::{Connection, Error, Notification, Transport};
 pub use ops::{OpResult, TxnError};
 pub use replica::{Change, Delta, Replica};
+pub use session::{Event, Options, Session};
+pub use tls::TlsFiles;
 
 use crate::ovsdb::{Schema, Uuid};
 
@@ -40,6 +45,43 @@ impl Client {
         Ok(Client {
             conn: Connection::open(remote).await?,
         })
+    }
+
+    /// Connects to `unix:PATH`, `tcp:IP:PORT` or `ssl:IP:PORT`.
+    pub async fn connect_with(remote: &str, transport: &Transport) -> Result<Client, Error> {
+        Ok(Client {
+            conn: Connection::open_with(remote, transport).await?,
+        })
+    }
+
+    /// Asks for lock `name`: true when granted at once, otherwise a `locked`
+    /// notification follows when it is.
+    pub async fn lock(&mut self, name: &str) -> Result<bool, Error> {
+        lock_reply(self.conn.call("lock", json!([name])).await?)
+    }
+
+    /// Takes lock `name` from its holder (who gets `stolen`).
+    pub async fn steal(&mut self, name: &str) -> Result<bool, Error> {
+        lock_reply(self.conn.call("steal", json!([name])).await?)
+    }
+
+    /// Gives up (or stops waiting for) lock `name`.
+    pub async fn unlock(&mut self, name: &str) -> Result<(), Error> {
+        self.conn.call("unlock", json!([name])).await.map(|_| ())
+    }
+
+    /// Replaces the conditions of monitor `monitor_id` (`monitor_cond_change`): the
+    /// server then sends the rows that start and stop matching as an update.
+    pub async fn monitor_cond_change(
+        &mut self,
+        monitor_id: &Value,
+        requests: &Value,
+    ) -> Result<(), Error> {
+        let params = json!([monitor_id, monitor_id, requests]);
+        self.conn
+            .call("monitor_cond_change", params)
+            .await
+            .map(|_| ())
     }
 
     /// The names of the databases the server holds.
@@ -115,7 +157,13 @@ impl Client {
     }
 }
 
-fn unknown_method(e: &Error) -> bool {
+fn lock_reply(v: Value) -> Result<bool, Error> {
+    v.get("locked")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| Error::Protocol(format!("bad lock reply {v}")))
+}
+
+pub(crate) fn unknown_method(e: &Error) -> bool {
     matches!(e, Error::Rpc { error, .. } if error == "unknown method")
 }
 

@@ -400,7 +400,7 @@ impl ColumnType {
 }
 
 /// A database schema: the tables, their columns and column types.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Schema {
     pub name: String,
     pub version: String,
