@@ -3,7 +3,9 @@
 
 pub mod bench;
 pub mod compute;
+pub mod daemon;
 pub mod driver;
 pub mod nb;
+pub mod northd;
 pub mod sb;
 pub mod synth;

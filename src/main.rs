@@ -1,6 +1,6 @@
 //! ovn-dd: OVN's northd as incremental differential-dataflow rules.
 
-use ovn_dd::{bench, compute};
+use ovn_dd::{bench, compute, daemon};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,9 +42,28 @@ enum Cmd {
     /// Churn benchmark: run a northd command line (and, with --vs, a second one) on a
     /// private NB/SB pair and report convergence, per-operation latency, CPU, RSS and flows.
     Bench(bench::Args),
+    /// Run as ovn-northd 23.03 (takes ovn-northd's options; `ovn-dd northd --help`). So far
+    /// the daemon infrastructure only: control socket, logging, pidfile, detach.
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Northd {
+        /// ovn-northd's command line.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
+    // Run as `ovn-northd` through a symlink of that name: the whole command line is
+    // ovn-northd's, and OVS-style logging replaces the fmt subscriber.
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let program = daemon::cli::program_name(&argv0);
+    if program == "ovn-northd" {
+        return ovn_dd::northd::main(&program, std::env::args().skip(1));
+    }
+    let cli = Cli::parse();
+    if let Cmd::Northd { args } = cli.cmd {
+        return ovn_dd::northd::main("ovn-dd-northd", args.into_iter());
+    }
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -52,7 +71,6 @@ fn main() -> ExitCode {
         .with_target(false)
         .without_time()
         .init();
-    let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Compute {
             nb,
@@ -68,6 +86,7 @@ fn main() -> ExitCode {
             quiet,
         }),
         Cmd::Bench(args) => bench::run(args),
+        Cmd::Northd { .. } => unreachable!("handled above"),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

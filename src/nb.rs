@@ -48,35 +48,49 @@ impl R<'_> {
     }
 }
 
+/// The NB tables the rules read.
+pub const NB_TABLES: &[&str] = &[
+    "NB_Global",
+    "Logical_Switch",
+    "Logical_Switch_Port",
+    "Logical_Router",
+    "Logical_Router_Port",
+    "Logical_Router_Static_Route",
+    "Gateway_Chassis",
+    "HA_Chassis_Group",
+    "HA_Chassis",
+];
+
 /// Every NB row the rules read, as inputs. A missing NB_Global counts as an empty one.
 pub fn nb_inputs(db: &Database) -> Vec<Input> {
     let mut out = Vec::new();
-    let rows = |t: &'static str| {
-        db.table(t)
-            .iter()
-            .map(move |(u, row)| (uuid(*u), R { db, table: t, row }))
-    };
-    let mut have_global = false;
-    for (_, r) in rows("NB_Global") {
-        have_global = true;
-        out.push(Input::from(NbGlobal {
-            options: r.smap("options"),
-        }));
-    }
-    if !have_global {
+    if db.table("NB_Global").is_empty() {
         out.push(Input::from(NbGlobal::default()));
     }
-    for (u, r) in rows("Logical_Switch") {
-        out.push(Input::from(LogicalSwitch {
+    for t in NB_TABLES {
+        for (u, row) in db.table(t) {
+            out.extend(nb_row_inputs(db, t, *u, row));
+        }
+    }
+    out
+}
+
+/// The inputs one NB row stands for (none for tables the rules do not read).
+pub fn nb_row_inputs(db: &Database, table: &str, u: DbUuid, row: &Row) -> Option<Input> {
+    let r = R { db, table, row };
+    let u = uuid(u);
+    Some(match table {
+        "NB_Global" => Input::from(NbGlobal {
+            options: r.smap("options"),
+        }),
+        "Logical_Switch" => Input::from(LogicalSwitch {
             uuid: u,
             name: r.str("name"),
             ports: r.uuids("ports"),
             other_config: r.smap("other_config"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("Logical_Switch_Port") {
-        out.push(Input::from(LogicalSwitchPort {
+        }),
+        "Logical_Switch_Port" => Input::from(LogicalSwitchPort {
             uuid: u,
             name: r.str("name"),
             kind: r.str("type"),
@@ -90,10 +104,8 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
             parent_name: r.opt_str("parent_name"),
             tag: r.get("tag").as_int(),
             ha_chassis_group: r.opt_uuid("ha_chassis_group"),
-        }));
-    }
-    for (u, r) in rows("Logical_Router") {
-        out.push(Input::from(LogicalRouter {
+        }),
+        "Logical_Router" => Input::from(LogicalRouter {
             uuid: u,
             name: r.str("name"),
             ports: r.uuids("ports"),
@@ -101,10 +113,8 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
             enabled: r.opt_bool("enabled"),
             options: r.smap("options"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("Logical_Router_Port") {
-        out.push(Input::from(LogicalRouterPort {
+        }),
+        "Logical_Router_Port" => Input::from(LogicalRouterPort {
             uuid: u,
             name: r.str("name"),
             mac: r.str("mac"),
@@ -115,10 +125,8 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
             ha_chassis_group: r.opt_uuid("ha_chassis_group"),
             options: r.smap("options"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("Logical_Router_Static_Route") {
-        out.push(Input::from(StaticRoute {
+        }),
+        "Logical_Router_Static_Route" => Input::from(StaticRoute {
             uuid: u,
             ip_prefix: r.str("ip_prefix"),
             nexthop: r.str("nexthop"),
@@ -127,34 +135,51 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
             route_table: r.str("route_table"),
             options: r.smap("options"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("Gateway_Chassis") {
-        out.push(Input::from(GatewayChassis {
+        }),
+        "Gateway_Chassis" => Input::from(GatewayChassis {
             uuid: u,
             name: r.str("name"),
             chassis_name: r.str("chassis_name"),
             priority: r.int("priority"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("HA_Chassis_Group") {
-        out.push(Input::from(HaChassisGroup {
+        }),
+        "HA_Chassis_Group" => Input::from(HaChassisGroup {
             uuid: u,
             name: r.str("name"),
             ha_chassis: r.uuids("ha_chassis"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    for (u, r) in rows("HA_Chassis") {
-        out.push(Input::from(HaChassis {
+        }),
+        "HA_Chassis" => Input::from(HaChassis {
             uuid: u,
             chassis_name: r.str("chassis_name"),
             priority: r.int("priority"),
             external_ids: r.smap("external_ids"),
-        }));
-    }
-    out
+        }),
+        _ => return None,
+    })
+}
+
+/// The input for an SB Chassis row (its encapsulation types read through `encaps`).
+pub fn chassis_input(db: &Database, u: DbUuid, row: &Row) -> Input {
+    let r = R {
+        db,
+        table: "Chassis",
+        row,
+    };
+    let encap_types = r
+        .get("encaps")
+        .uuids()
+        .into_iter()
+        .filter_map(|e| db.table("Encap").get(&e))
+        .filter_map(|e| db.get("Encap", e, "type").as_str().map(Istr::from))
+        .collect();
+    Input::from(Chassis {
+        uuid: uuid(u),
+        name: r.str("name"),
+        hostname: r.str("hostname"),
+        other_config: r.smap("other_config"),
+        encap_types,
+    })
 }
 
 /// The SB rows northd reads: chassis, and the tunnel keys already held.
@@ -165,21 +190,8 @@ pub fn sb_inputs(db: &Database) -> Vec<Input> {
             .iter()
             .map(move |(u, row)| (*u, R { db, table: t, row }))
     };
-    for (u, r) in rows("Chassis") {
-        let encap_types = r
-            .get("encaps")
-            .uuids()
-            .into_iter()
-            .filter_map(|e| db.table("Encap").get(&e))
-            .filter_map(|e| db.get("Encap", e, "type").as_str().map(Istr::from))
-            .collect();
-        out.push(Input::from(Chassis {
-            uuid: uuid(u),
-            name: r.str("name"),
-            hostname: r.str("hostname"),
-            other_config: r.smap("other_config"),
-            encap_types,
-        }));
+    for (u, row) in db.table("Chassis") {
+        out.push(chassis_input(db, *u, row));
     }
     // Datapath_Binding UUID -> NB UUID.
     let mut dp_nb = std::collections::BTreeMap::new();

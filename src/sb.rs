@@ -20,7 +20,7 @@ use rules::{Istr, Uuid};
 pub use rules::sb::sb_global::NORTHD_INTERNAL_VERSION;
 
 /// Tables whose contents northd owns (everything else is copied from the input SB).
-const OWNED: &[&str] = &[
+pub const OWNED: &[&str] = &[
     "SB_Global",
     "Datapath_Binding",
     "Port_Binding",

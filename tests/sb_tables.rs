@@ -9,8 +9,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use adapters::{Atom, Database, Datum, Uuid, dbfile};
-use common::{Lab, SEED, TempDir, compute};
+use adapters::dbfile;
+use common::{Lab, SEED, TABLES, TempDir, compute, tables};
 
 /// A gateway-chassis DGP, an HA-chassis-group DGP (which also has a gateway chassis,
 /// ignored), an external port with its own group, an unused group, requested chassis
@@ -39,92 +39,6 @@ ovn-nbctl set Logical_Switch network2 other_config:mcast_snoop=true other_config
 ovn-nbctl set Logical_Switch public other_config:mcast_querier=false other_config:mcast_table_size=100 other_config:mcast_query_interval=4000 other_config:mcast_query_max_response=3
 ovn-nbctl set NB_Global . options:mac_prefix=A:b:C:dd options:svc_monitor_mac=AA:BB:CC:DD:EE:FF options:foo=bar ipsec=true
 "#;
-
-/// Tables compared, all columns.
-const TABLES: &[&str] = &[
-    "SB_Global",
-    "Datapath_Binding",
-    "Port_Binding",
-    "Multicast_Group",
-    "HA_Chassis_Group",
-    "HA_Chassis",
-    "IP_Multicast",
-    "Address_Set",
-    "DHCP_Options",
-    "DHCPv6_Options",
-    "RBAC_Role",
-    "RBAC_Permission",
-];
-
-/// What a UUID reference stands for: the referenced row's name.
-fn label(db: &Database, u: Uuid) -> String {
-    let name = |table: &str, col: &str| {
-        db.table(table)
-            .get(&u)
-            .map(|r| db.get(table, r, col).as_str().unwrap_or("").to_string())
-    };
-    if let Some(r) = db.table("Datapath_Binding").get(&u) {
-        let ids = db.get("Datapath_Binding", r, "external_ids").string_pairs();
-        let n = ids.into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
-        return format!("dp:{}", n.unwrap_or_default());
-    }
-    if let Some(r) = db.table("HA_Chassis").get(&u) {
-        return format!("ha_chassis:{{{}}}", render(db, "HA_Chassis", r));
-    }
-    for (t, c) in [
-        ("Chassis", "name"),
-        ("Port_Binding", "logical_port"),
-        ("HA_Chassis_Group", "name"),
-        ("RBAC_Permission", "table"),
-        ("Encap", "ip"),
-    ] {
-        if let Some(n) = name(t, c) {
-            return format!("{t}:{n}");
-        }
-    }
-    format!("dangling:{u}")
-}
-
-fn atom(db: &Database, a: &Atom) -> String {
-    match a {
-        Atom::Uuid(u) => label(db, *u),
-        Atom::String(s) => format!("{s:?}"),
-        Atom::Integer(i) => i.to_string(),
-        Atom::Real(r) => r.to_string(),
-        Atom::Boolean(b) => b.to_string(),
-    }
-}
-
-fn datum(db: &Database, d: &Datum) -> String {
-    let mut items: Vec<String> = match &d.values {
-        Some(_) => d
-            .pairs()
-            .map(|(k, v)| format!("{}={}", atom(db, k), atom(db, v)))
-            .collect(),
-        None => d.keys.iter().map(|a| atom(db, a)).collect(),
-    };
-    items.sort();
-    format!("[{}]", items.join(", "))
-}
-
-/// Every schema column of `row`, UUIDs replaced by names.
-fn render(db: &Database, table: &str, row: &adapters::Row) -> String {
-    let cols: BTreeSet<&String> = db.schema.tables[table].keys().collect();
-    cols.into_iter()
-        .map(|c| format!("{c}={}", datum(db, &db.get(table, row, c))))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn tables(db: &Database) -> BTreeMap<&'static str, BTreeSet<String>> {
-    TABLES
-        .iter()
-        .map(|t| {
-            let rows = db.table(t).values().map(|r| render(db, t, r)).collect();
-            (*t, rows)
-        })
-        .collect()
-}
 
 /// Runs the real northd on `script`, then ovn-dd on the same files; compares TABLES.
 /// Returns the real northd's normalised tables.

@@ -4,9 +4,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use adapters::{Atom, Database, Datum, Uuid};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -71,6 +74,56 @@ impl Lab {
             "northd.pid",
         );
         lab
+    }
+
+    /// Starts the two databases and `ovn-dd northd` with ovn-northd's command line.
+    pub fn with_ovn_dd() -> Lab {
+        let mut lab = Lab::databases_only();
+        lab.start_ovn_dd("dd");
+        lab
+    }
+
+    /// Starts `ovn-dd northd` (detached) as `<dir>/<tag>.{pid,log,ctl}`.
+    pub fn start_ovn_dd(&mut self, tag: &str) {
+        let d = self.dir.path().to_path_buf();
+        let mut cmd = Command::new(ovn_dd());
+        cmd.arg("northd").args([
+            "--detach",
+            "--no-chdir",
+            &format!("--pidfile={}", d.join(format!("{tag}.pid")).display()),
+            &format!("--log-file={}", d.join(format!("{tag}.log")).display()),
+            &format!("--unixctl={}", d.join(format!("{tag}.ctl")).display()),
+            &format!("--ovnnb-db=unix:{}", d.join("nb.sock").display()),
+            &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
+        ]);
+        self.daemon(&mut cmd, &format!("{tag}.pid"));
+    }
+
+    /// `ovn-appctl -t <dir>/<tag>.ctl ARGS`: stdout.
+    pub fn appctl(&self, tag: &str, args: &[&str]) -> String {
+        let ctl = self.dir.path().join(format!("{tag}.ctl"));
+        let out = run(Command::new("ovn-appctl").arg("-t").arg(ctl).args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stops the daemon of pidfile `<tag>.pid` with `signal` and waits until it is gone.
+    pub fn stop(&self, tag: &str, signal: &str) {
+        let p = self.dir.path().join(format!("{tag}.pid"));
+        let pid = std::fs::read_to_string(&p).unwrap();
+        let pid = pid.trim();
+        run(Command::new("kill").arg(format!("-{signal}")).arg(pid));
+        for _ in 0..500 {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = std::fs::remove_file(&p);
+    }
+
+    /// The SB as its file holds it now.
+    pub fn sb(&self) -> Database {
+        adapters::dbfile::read(&self.sb_file()).unwrap()
     }
 
     /// A lab directory with nothing running yet.
@@ -348,3 +401,89 @@ ovn-nbctl lsp-set-options net2-router1 router-port=router1-net2
 ovn-sbctl chassis-add worker1 geneve 127.0.0.2
 ovn-sbctl chassis-add worker2 geneve 127.0.0.3
 "#;
+
+/// Tables compared, all columns.
+pub const TABLES: &[&str] = &[
+    "SB_Global",
+    "Datapath_Binding",
+    "Port_Binding",
+    "Multicast_Group",
+    "HA_Chassis_Group",
+    "HA_Chassis",
+    "IP_Multicast",
+    "Address_Set",
+    "DHCP_Options",
+    "DHCPv6_Options",
+    "RBAC_Role",
+    "RBAC_Permission",
+];
+
+/// What a UUID reference stands for: the referenced row's name.
+fn label(db: &Database, u: Uuid) -> String {
+    let name = |table: &str, col: &str| {
+        db.table(table)
+            .get(&u)
+            .map(|r| db.get(table, r, col).as_str().unwrap_or("").to_string())
+    };
+    if let Some(r) = db.table("Datapath_Binding").get(&u) {
+        let ids = db.get("Datapath_Binding", r, "external_ids").string_pairs();
+        let n = ids.into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
+        return format!("dp:{}", n.unwrap_or_default());
+    }
+    if let Some(r) = db.table("HA_Chassis").get(&u) {
+        return format!("ha_chassis:{{{}}}", render(db, "HA_Chassis", r));
+    }
+    for (t, c) in [
+        ("Chassis", "name"),
+        ("Port_Binding", "logical_port"),
+        ("HA_Chassis_Group", "name"),
+        ("RBAC_Permission", "table"),
+        ("Encap", "ip"),
+    ] {
+        if let Some(n) = name(t, c) {
+            return format!("{t}:{n}");
+        }
+    }
+    format!("dangling:{u}")
+}
+
+fn atom(db: &Database, a: &Atom) -> String {
+    match a {
+        Atom::Uuid(u) => label(db, *u),
+        Atom::String(s) => format!("{s:?}"),
+        Atom::Integer(i) => i.to_string(),
+        Atom::Real(r) => r.to_string(),
+        Atom::Boolean(b) => b.to_string(),
+    }
+}
+
+fn datum(db: &Database, d: &Datum) -> String {
+    let mut items: Vec<String> = match &d.values {
+        Some(_) => d
+            .pairs()
+            .map(|(k, v)| format!("{}={}", atom(db, k), atom(db, v)))
+            .collect(),
+        None => d.keys.iter().map(|a| atom(db, a)).collect(),
+    };
+    items.sort();
+    format!("[{}]", items.join(", "))
+}
+
+/// Every schema column of `row`, UUIDs replaced by names.
+pub fn render(db: &Database, table: &str, row: &adapters::Row) -> String {
+    let cols: BTreeSet<&String> = db.schema.tables[table].keys().collect();
+    cols.into_iter()
+        .map(|c| format!("{c}={}", datum(db, &db.get(table, row, c))))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn tables(db: &Database) -> BTreeMap<&'static str, BTreeSet<String>> {
+    TABLES
+        .iter()
+        .map(|t| {
+            let rows = db.table(t).values().map(|r| render(db, t, r)).collect();
+            (*t, rows)
+        })
+        .collect()
+}

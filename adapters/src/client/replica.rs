@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::ovsdb::{Datum, Row, Schema, Table, Uuid};
+use crate::ovsdb::{Database, Datum, Row, Schema, Uuid};
 
 /// How one row changed.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,25 +22,25 @@ pub enum Change {
 /// ordered by table, then UUID.
 pub type Delta = Vec<(String, Uuid, Change)>;
 
-/// The monitored part of a database.
+/// The monitored part of a database: a [`Database`] (tables not monitored stay empty),
+/// which it dereferences to.
 #[derive(Clone, Debug)]
 pub struct Replica {
-    pub schema: Schema,
-    pub tables: BTreeMap<String, Table>,
+    pub db: Database,
+}
+
+impl std::ops::Deref for Replica {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
 }
 
 impl Replica {
     pub fn new(schema: Schema) -> Replica {
         Replica {
-            schema,
-            tables: BTreeMap::new(),
+            db: Database::new(schema),
         }
-    }
-
-    /// The rows of `table` (empty when not monitored).
-    pub fn table(&self, table: &str) -> &Table {
-        static EMPTY: Table = Table::new();
-        self.tables.get(table).unwrap_or(&EMPTY)
     }
 
     /// Applies table-updates of protocol `version` (1 = `update`, 2 or 3 = `update2`
@@ -50,13 +50,13 @@ impl Replica {
     pub fn apply(&mut self, version: u8, updates: &Value, clear: bool) -> Result<Delta, String> {
         let actions = self.parse(version, updates, clear)?;
         let mut old = if clear {
-            std::mem::take(&mut self.tables)
+            std::mem::take(&mut self.db.tables)
         } else {
             BTreeMap::new()
         };
         let mut delta = Delta::new();
         for (tname, uuid, action) in actions {
-            let table = self.tables.entry(tname.clone()).or_default();
+            let table = self.db.tables.entry(tname.clone()).or_default();
             let before = match old.get_mut(&tname) {
                 Some(t) => t.remove(&uuid),
                 None => table.remove(&uuid),
@@ -72,7 +72,7 @@ impl Replica {
                 Action::Modify(diffs) => {
                     let mut row = before.clone().unwrap_or_default();
                     for (c, d) in diffs {
-                        let t = &self.schema.tables[&tname][&c];
+                        let t = &self.db.schema.tables[&tname][&c];
                         row.entry(c)
                             .or_insert_with(|| Datum::default_of(t))
                             .apply_diff(d, t);
@@ -80,7 +80,7 @@ impl Replica {
                     Some(row)
                 }
             };
-            let after = after.map(|r| normalise(&self.schema, &tname, r));
+            let after = after.map(|r| normalise(&self.db.schema, &tname, r));
             if let Some(r) = &after {
                 table.insert(uuid, r.clone());
             }
@@ -113,7 +113,7 @@ impl Replica {
             .ok_or("table-updates must be an object")?;
         let mut out = Vec::new();
         for (tname, rows) in obj {
-            if !self.schema.tables.contains_key(tname) {
+            if !self.db.schema.tables.contains_key(tname) {
                 continue;
             }
             let rows = rows.as_object().ok_or("table-update must be an object")?;
@@ -122,13 +122,15 @@ impl Replica {
                 let action = if version == 1 {
                     match ru.get("new") {
                         None | Some(Value::Null) => Action::Delete,
-                        Some(new) => Action::Merge(self.schema.row_from_json(tname, new)?),
+                        Some(new) => Action::Merge(self.db.schema.row_from_json(tname, new)?),
                     }
                 } else {
                     let ru = ru.as_object().ok_or("row-update2 must be an object")?;
                     let (kind, v) = ru.iter().next().ok_or("empty row-update2")?;
                     match kind.as_str() {
-                        "initial" | "insert" => Action::Set(self.schema.row_from_json(tname, v)?),
+                        "initial" | "insert" => {
+                            Action::Set(self.db.schema.row_from_json(tname, v)?)
+                        }
                         "delete" => Action::Delete,
                         "modify" => {
                             if clear || !self.table(tname).contains_key(&uuid) {
@@ -137,7 +139,7 @@ impl Replica {
                             let diff = v.as_object().ok_or("modify must be an object")?;
                             let mut cols = Vec::new();
                             for (c, d) in diff {
-                                if let Some(t) = self.schema.column(tname, c) {
+                                if let Some(t) = self.db.schema.column(tname, c) {
                                     cols.push((c.clone(), Datum::from_json(d, t)?));
                                 }
                             }

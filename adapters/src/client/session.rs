@@ -207,6 +207,11 @@ impl Session {
         })
     }
 
+    /// The replica as a database.
+    pub fn replica(&self) -> &crate::ovsdb::Database {
+        &self.replica
+    }
+
     /// The remote of the current connection.
     pub fn remote(&self) -> Option<&str> {
         self.live.as_ref().map(|l| l.remote.as_str())
@@ -596,7 +601,9 @@ impl Session {
         if self.has_lock {
             return Ok(());
         }
-        live.client.unlock(name).await?;
+        // Drop any request still queued (the server refuses a second one); there may
+        // be none, which the server reports as an error we do not need.
+        let _ = live.client.unlock(name).await;
         if live.client.lock(name).await? && !self.has_lock {
             self.has_lock = true;
             self.queued.push_back(Event::Lock(true));
@@ -613,7 +620,9 @@ impl Session {
         if self.has_lock {
             return Ok(());
         }
-        live.client.unlock(name).await?;
+        // Drop any request still queued (the server refuses a second one); there may
+        // be none, which the server reports as an error we do not need.
+        let _ = live.client.unlock(name).await;
         if live.client.steal(name).await? && !self.has_lock {
             self.has_lock = true;
             self.queued.push_back(Event::Lock(true));

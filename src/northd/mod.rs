@@ -1,0 +1,592 @@
+//! The live northd: NB and SB sessions, the incremental engine between them, and the
+//! writes that keep the Southbound (and the Northbound's write-back columns) current.
+//!
+//! One round: the NB and SB updates that have arrived become one engine transaction
+//! (each changed row retracts the input it stood for and adds its new one); if the
+//! outputs changed, the SB the rules want is laid out and compared with the SB replica,
+//! and only the differing rows are written, in one transaction asserting the
+//! `ovn_northd` lock. Then the NB write-backs (`sb_cfg`, `hv_cfg`, options,
+//! `Logical_Switch_Port.up`) go in one NB transaction. A standby (no lock) or paused
+//! instance keeps its engine current and writes nothing.
+//!
+//! Tunnel keys already in the SB are pinned in the first round (then handed over to the
+//! driver's own pins), so taking over an SB, ours or the C daemon's, renumbers nothing.
+
+pub mod sync;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use adapters::client::{Change, Delta, Event, Options, Session};
+use adapters::{Database, Uuid as DbUuid};
+use rules::input::Input;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::daemon::Command;
+use crate::driver::Northd;
+use crate::nb::{NB_TABLES, chassis_input, nb_row_inputs, sb_inputs};
+
+/// How to run.
+pub struct Config {
+    pub nb: Options,
+    pub sb: Options,
+    /// `--dry-run`: start paused.
+    pub paused: bool,
+}
+
+/// The unixctl commands the loop answers, as `(name, usage, min, max)`.
+pub const COMMANDS: &[(&str, &str, usize, usize)] = &[
+    ("exit", "", 0, 0),
+    ("pause", "", 0, 0),
+    ("resume", "", 0, 0),
+    ("is-paused", "", 0, 0),
+    ("status", "", 0, 0),
+    ("nb-connection-status", "", 0, 0),
+    ("sb-connection-status", "", 0, 0),
+    ("nb-cluster-state-reset", "", 0, 0),
+    ("sb-cluster-state-reset", "", 0, 0),
+    ("parallel-build/set-n-threads", "N_THREADS", 1, 1),
+    ("parallel-build/get-n-threads", "", 0, 0),
+    ("inc-engine/recompute", "", 0, 0),
+    ("inc-engine/show-stats", "", 0, 0),
+    ("memory/show", "", 0, 0),
+];
+
+const LOCK: &str = "ovn_northd";
+
+/// Which database a tracked input came from.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Db {
+    Nb,
+    Sb,
+}
+
+#[derive(Default)]
+struct Stats {
+    rounds: u64,
+    engine_txns: u64,
+    sb_txns: u64,
+    nb_txns: u64,
+    sb_rows: (usize, usize, usize),
+    last_round: Duration,
+    recompute_diffs: u64,
+}
+
+struct State {
+    northd: Northd,
+    /// The input each tracked row stands for.
+    inputs: HashMap<(Db, String, DbUuid), Input>,
+    pending: Vec<(Input, isize)>,
+    /// Keys pinned from the SB in the first round, retracted in the next.
+    sb_pins: Option<Vec<Input>>,
+    seeded: bool,
+    nb_ready: bool,
+    sb_ready: bool,
+    engine_dirty: bool,
+    sb_dirty: bool,
+    nb_dirty: bool,
+    cur_cfg: Option<i64>,
+    nb_cfg_copied: bool,
+    sb_options: std::collections::BTreeMap<String, String>,
+    paused: bool,
+    n_threads: usize,
+    stats: Stats,
+}
+
+enum Ev {
+    Nb(Event),
+    Sb(Event),
+    Cmd(Option<Command>),
+}
+
+/// Runs until `exit` (or the command channel closes).
+pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), String> {
+    let mut sb_opts = cfg.sb;
+    sb_opts.lock = Some(LOCK.into());
+    let mut nb = Session::new(cfg.nb, "OVN_Northbound", NB_TABLES).map_err(|e| e.to_string())?;
+    let mut sb = Session::new(sb_opts, "OVN_Southbound", &[]).map_err(|e| e.to_string())?;
+    let mut st = State {
+        northd: Northd::new(),
+        inputs: HashMap::new(),
+        pending: Vec::new(),
+        sb_pins: None,
+        seeded: false,
+        nb_ready: false,
+        sb_ready: false,
+        engine_dirty: false,
+        sb_dirty: true,
+        nb_dirty: true,
+        cur_cfg: None,
+        nb_cfg_copied: false,
+        sb_options: Default::default(),
+        paused: cfg.paused,
+        n_threads: 1,
+        stats: Stats::default(),
+    };
+    loop {
+        let ev = tokio::select! {
+            e = nb.next_event() => Ev::Nb(e),
+            e = sb.next_event() => Ev::Sb(e),
+            c = inbox.recv() => Ev::Cmd(c),
+        };
+        let mut evs = vec![ev];
+        // Whatever else has already arrived joins this round.
+        loop {
+            let mut more = false;
+            if nb.is_connected()
+                && let Ok(e) = tokio::time::timeout(Duration::ZERO, nb.next_event()).await
+            {
+                evs.push(Ev::Nb(e));
+                more = true;
+            }
+            if sb.is_connected()
+                && let Ok(e) = tokio::time::timeout(Duration::ZERO, sb.next_event()).await
+            {
+                evs.push(Ev::Sb(e));
+                more = true;
+            }
+            if !more {
+                break;
+            }
+        }
+        for ev in evs {
+            match ev {
+                Ev::Nb(e) => st.nb_event(e, &nb),
+                Ev::Sb(e) => st.sb_event(e, &mut sb).await,
+                Ev::Cmd(None) => return Ok(()),
+                Ev::Cmd(Some(c)) => {
+                    if st.command(c, &mut nb, &mut sb).await {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        st.round(&mut nb, &mut sb).await;
+    }
+}
+
+impl State {
+    fn track(&mut self, key: (Db, String, DbUuid), new: Option<Input>) {
+        let old = match &new {
+            Some(n) => self.inputs.insert(key, n.clone()),
+            None => self.inputs.remove(&key),
+        };
+        if old == new {
+            return;
+        }
+        if let Some(o) = old {
+            self.pending.push((o, -1));
+        }
+        if let Some(n) = new {
+            self.pending.push((n, 1));
+        }
+        self.engine_dirty = true;
+    }
+
+    fn nb_event(&mut self, e: Event, nb: &Session) {
+        let delta = match e {
+            Event::Connected { delta, remote, .. } => {
+                tracing::info!(target: "northd", "{remote}: connected to the Northbound");
+                self.nb_ready = true;
+                self.nb_dirty = true;
+                delta
+            }
+            Event::Delta(d) => d,
+            Event::Disconnected { .. } | Event::Lock(_) => return,
+        };
+        self.nb_delta(&delta, nb.replica());
+    }
+
+    fn nb_delta(&mut self, delta: &Delta, db: &Database) {
+        for (table, u, change) in delta {
+            let row = match change {
+                Change::Inserted(r) | Change::Modified { new: r, .. } => Some(r),
+                Change::Deleted(_) => None,
+            };
+            let input = row.and_then(|r| nb_row_inputs(db, table, *u, r));
+            self.track((Db::Nb, table.clone(), *u), input);
+        }
+        // No NB_Global row reads as an empty one (we create it in the write-backs).
+        let missing = db.table("NB_Global").is_empty();
+        let default = missing.then(|| Input::from(rules::input::NbGlobal::default()));
+        self.track((Db::Nb, "NB_Global".into(), DbUuid::default()), default);
+        if !delta.is_empty() {
+            self.nb_dirty = true;
+        }
+    }
+
+    async fn sb_event(&mut self, e: Event, sb: &mut Session) {
+        let delta = match e {
+            Event::Connected { delta, remote, .. } => {
+                tracing::info!(target: "northd", "{remote}: connected to the Southbound");
+                self.sb_ready = true;
+                self.sb_dirty = true;
+                self.nb_dirty = true;
+                if self.paused {
+                    let _ = sb.unlock().await;
+                }
+                delta
+            }
+            Event::Delta(d) => d,
+            Event::Lock(true) => {
+                tracing::info!(
+                    target: "northd",
+                    "ovn-northd lock acquired. This ovn-northd instance is now active."
+                );
+                self.sb_dirty = true;
+                self.nb_dirty = true;
+                return;
+            }
+            Event::Lock(false) => {
+                if !self.paused {
+                    tracing::info!(
+                        target: "northd",
+                        "ovn-northd lock lost. This ovn-northd instance is now on standby."
+                    );
+                }
+                return;
+            }
+            Event::Disconnected { .. } => return,
+        };
+        let db = sb.replica();
+        let touches = |t: &str| delta.iter().any(|(tt, _, _)| tt == t);
+        if touches("Chassis") || touches("Encap") {
+            let mut seen = Vec::new();
+            for (u, row) in db.table("Chassis") {
+                self.track(
+                    (Db::Sb, "Chassis".into(), *u),
+                    Some(chassis_input(db, *u, row)),
+                );
+                seen.push(*u);
+            }
+            let gone: Vec<_> = self
+                .inputs
+                .keys()
+                .filter(|(d, t, u)| *d == Db::Sb && t == "Chassis" && !seen.contains(u))
+                .cloned()
+                .collect();
+            for k in gone {
+                self.track(k, None);
+            }
+        }
+        if ["Port_Binding", "Chassis", "Chassis_Private", "SB_Global"]
+            .iter()
+            .any(|t| touches(t))
+        {
+            self.nb_dirty = true;
+        }
+    }
+
+    fn active(&self, sb: &Session) -> bool {
+        !self.paused && sb.has_lock()
+    }
+
+    async fn round(&mut self, nb: &mut Session, sb: &mut Session) {
+        if !(self.nb_ready && self.sb_ready) {
+            return;
+        }
+        let t0 = Instant::now();
+        self.stats.rounds += 1;
+        if !self.seeded {
+            self.seeded = true;
+            let pins: Vec<Input> = sb_inputs(sb.replica())
+                .into_iter()
+                .filter(|i| matches!(i, Input::KeyPin(_)))
+                .collect();
+            self.pending.extend(pins.iter().map(|p| (p.clone(), 1)));
+            self.sb_pins = Some(pins);
+            self.engine_dirty = true;
+        } else if let Some(pins) = self.sb_pins.take() {
+            self.pending.extend(pins.into_iter().map(|p| (p, -1)));
+            self.engine_dirty = true;
+        }
+        if self.engine_dirty {
+            self.engine_dirty = false;
+            let changes = std::mem::take(&mut self.pending);
+            let out = self.northd.apply(changes);
+            self.stats.engine_txns += 1;
+            if !out.is_empty() {
+                self.sb_dirty = true;
+            }
+            if self.sb_pins.is_some() {
+                // Retract the SB pins in a round of their own, right away.
+                self.engine_dirty = true;
+            }
+        }
+        if self.active(sb) {
+            self.write_sb(nb, sb).await;
+            if self.nb_dirty {
+                self.write_nb(nb, sb).await;
+            }
+        }
+        self.stats.last_round = t0.elapsed();
+        if self.engine_dirty {
+            // Pins still to retract: come back without waiting for an event.
+            Box::pin(self.round(nb, sb)).await;
+        }
+    }
+
+    async fn write_sb(&mut self, nb: &Session, sb: &mut Session) {
+        let (nb_cfg, ipsec) = sync::nb_cfg_ipsec(nb.replica());
+        let sb_cfg = sync::sb_nb_cfg(sb.replica());
+        let have_global = !sb.replica().table("SB_Global").is_empty();
+        let ops = if self.sb_dirty || !have_global {
+            let want = self.northd.state().to_database(
+                sb.replica().schema.clone(),
+                Some(sb.replica()),
+                nb_cfg,
+                ipsec,
+            );
+            self.sb_options = sync::sb_options(&want);
+            let (ops, n) = sync::sb_ops(&want, sb.replica());
+            self.stats.sb_rows = (n.inserted, n.updated, n.deleted);
+            ops
+        } else if nb_cfg != sb_cfg {
+            let (u, _) = sb.replica().table("SB_Global").iter().next().unwrap();
+            vec![adapters::client::ops::update(
+                "SB_Global",
+                vec![adapters::client::ops::cond(
+                    "_uuid",
+                    "==",
+                    adapters::client::ops::uuid(*u),
+                )],
+                json!({ "nb_cfg": nb_cfg }),
+            )]
+        } else {
+            Vec::new()
+        };
+        if !ops.is_empty() {
+            let n = ops.len();
+            match sb.transact(ops).await {
+                Ok(_) => {
+                    self.stats.sb_txns += 1;
+                    tracing::debug!(target: "northd", "SB transaction of {n} operations committed");
+                    // The server sent our changes before its reply: take them in, so
+                    // that the replica is what we wrote before anything is compared.
+                    while let Ok(e) = tokio::time::timeout(Duration::ZERO, sb.next_event()).await {
+                        self.sb_event(e, sb).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: "northd", "Southbound transaction failed: {e}");
+                    return;
+                }
+            }
+        }
+        self.sb_dirty = false;
+        self.nb_cfg_copied = nb_cfg != sb_cfg;
+        if self.cur_cfg != Some(nb_cfg) || self.nb_cfg_copied {
+            self.cur_cfg = Some(nb_cfg);
+            self.nb_dirty = true;
+        }
+    }
+
+    async fn write_nb(&mut self, nb: &mut Session, sb: &Session) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let ops = sync::nb_ops(
+            nb.replica(),
+            sb.replica(),
+            &sync::NbSync {
+                sb_options: &self.sb_options,
+                cur_cfg: self.cur_cfg,
+                nb_cfg_copied: self.nb_cfg_copied,
+                now_ms,
+            },
+        );
+        self.nb_cfg_copied = false;
+        if ops.is_empty() {
+            self.nb_dirty = false;
+            return;
+        }
+        match nb.transact(ops).await {
+            Ok(_) => {
+                self.stats.nb_txns += 1;
+                self.nb_dirty = false;
+                while let Ok(e) = tokio::time::timeout(Duration::ZERO, nb.next_event()).await {
+                    self.nb_event(e, nb);
+                }
+            }
+            Err(e) => tracing::warn!(target: "northd", "Northbound transaction failed: {e}"),
+        }
+    }
+
+    /// Answers a unixctl command; true for `exit`.
+    async fn command(&mut self, c: Command, nb: &mut Session, sb: &mut Session) -> bool {
+        let name = c.name.clone();
+        match name.as_str() {
+            "exit" => {
+                c.ok("");
+                return true;
+            }
+            "pause" => {
+                if !self.paused {
+                    self.paused = true;
+                    let _ = sb.unlock().await;
+                }
+                c.ok("");
+            }
+            "resume" => {
+                if self.paused {
+                    self.paused = false;
+                    self.sb_dirty = true;
+                    self.nb_dirty = true;
+                    let _ = sb.lock().await;
+                }
+                c.ok("");
+            }
+            "is-paused" => c.ok(if self.paused { "true" } else { "false" }),
+            "status" => {
+                let s = if self.paused {
+                    "paused"
+                } else if sb.has_lock() {
+                    "active"
+                } else {
+                    "standby"
+                };
+                c.ok(format!("Status: {s}\n"))
+            }
+            "nb-connection-status" => c.ok(connection_status(nb)),
+            "sb-connection-status" => c.ok(connection_status(sb)),
+            "nb-cluster-state-reset" => {
+                if let Some(e) = nb.reset_cluster_state() {
+                    self.nb_event(e, nb);
+                }
+                c.ok("")
+            }
+            "sb-cluster-state-reset" => {
+                if let Some(e) = sb.reset_cluster_state() {
+                    self.sb_event(e, sb).await;
+                }
+                c.ok("")
+            }
+            "parallel-build/set-n-threads" => {
+                let n: i64 = c.args[0].trim().parse().unwrap_or(0);
+                if !(1..=crate::daemon::cli::MAX_THREADS as i64).contains(&n) {
+                    c.err(format!("invalid n_threads: {n}\n"))
+                } else {
+                    self.n_threads = n as usize;
+                    c.ok("")
+                }
+            }
+            "parallel-build/get-n-threads" => c.ok(format!("{}\n", self.n_threads)),
+            "inc-engine/recompute" => {
+                let diffs = self.self_check(nb, sb);
+                self.sb_dirty = true;
+                self.nb_dirty = true;
+                if diffs > 0 {
+                    self.stats.recompute_diffs += diffs as u64;
+                }
+                c.ok("")
+            }
+            "inc-engine/show-stats" => {
+                let s = &self.stats;
+                let mut t = String::new();
+                let _ = writeln!(t, "rounds: {}", s.rounds);
+                let _ = writeln!(t, "engine transactions: {}", s.engine_txns);
+                let _ = writeln!(t, "SB transactions: {}", s.sb_txns);
+                let _ = writeln!(t, "NB transactions: {}", s.nb_txns);
+                let _ = writeln!(
+                    t,
+                    "last SB write: {} inserted, {} updated, {} deleted",
+                    s.sb_rows.0, s.sb_rows.1, s.sb_rows.2
+                );
+                let _ = writeln!(t, "last round: {:.3} ms", s.last_round.as_secs_f64() * 1e3);
+                let _ = writeln!(t, "recompute differences: {}", s.recompute_diffs);
+                c.ok(t)
+            }
+            "memory/show" => {
+                let rows = self.northd.state().rows().count();
+                c.ok(format!(
+                    "inputs:{} output-rows:{} nb-rows:{} sb-rows:{}\n",
+                    self.inputs.len(),
+                    rows,
+                    db_rows(nb.replica()),
+                    db_rows(sb.replica())
+                ))
+            }
+            other => c.err(format!("\"{other}\" is not a valid command")),
+        }
+        false
+    }
+
+    /// Recomputes from scratch and logs how the result differs from the incremental
+    /// state. Returns the number of differing rows.
+    fn self_check(&self, nb: &Session, sb: &Session) -> usize {
+        let fresh = crate::compute::compute(nb.replica(), Some(sb.replica()));
+        let a: std::collections::HashSet<_> = self.northd.state().rows().collect();
+        let b: std::collections::HashSet<_> = fresh.state().rows().collect();
+        let only_inc = a.difference(&b).count();
+        let only_fresh = b.difference(&a).count();
+        if only_inc + only_fresh == 0 {
+            tracing::info!(target: "northd", "recompute: the incremental state is exact");
+        } else {
+            for r in a.difference(&b).take(20) {
+                tracing::warn!(target: "northd", "recompute: only incremental: {r:?}");
+            }
+            for r in b.difference(&a).take(20) {
+                tracing::warn!(target: "northd", "recompute: only recomputed: {r:?}");
+            }
+            tracing::warn!(
+                target: "northd",
+                "recompute: {only_inc} rows only in the incremental state, {only_fresh} only in the recomputation"
+            );
+        }
+        only_inc + only_fresh
+    }
+}
+
+fn connection_status(s: &Session) -> &'static str {
+    if s.is_connected() {
+        "connected"
+    } else {
+        "not connected"
+    }
+}
+
+fn db_rows(db: &Database) -> usize {
+    db.tables.values().map(|t| t.len()).sum()
+}
+
+/// `ovn-dd northd ARGS` (or `ovn-northd ARGS` through a link): the daemon.
+pub fn main(program: &str, args: impl Iterator<Item = String>) -> std::process::ExitCode {
+    use crate::daemon::{Start, start_northd};
+    let daemon = match start_northd(program, args) {
+        Start::Run(d) => d,
+        Start::Exit(code) => return code,
+    };
+    for (name, usage, min, max) in COMMANDS {
+        daemon.commands.register(name, usage, *min, *max);
+    }
+    daemon.run(|ctx| async move {
+        let o = &ctx.options;
+        let tls = match (&o.ssl.private_key, &o.ssl.certificate, &o.ssl.ca_cert) {
+            (Some(k), Some(c), Some(ca)) => Some(adapters::client::TlsFiles {
+                private_key: k.into(),
+                certificate: c.into(),
+                ca_cert: ca.into(),
+            }),
+            _ => None,
+        };
+        let options = |remote: &str| Options {
+            tls: tls.clone(),
+            ..Options::new(remote)
+        };
+        let cfg = Config {
+            nb: options(&o.ovnnb_db),
+            sb: options(&o.ovnsb_db),
+            paused: o.dry_run,
+        };
+        match run(cfg, ctx.inbox).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(target: "northd", "{e}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
+}

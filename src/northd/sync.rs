@@ -1,0 +1,291 @@
+//! What to write: the Southbound operations that turn the SB as it is into the SB the
+//! rules want, and the Northbound write-backs (`sb_cfg`, `hv_cfg`, timestamps,
+//! `NB_Global` options, `Logical_Switch_Port.up`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use adapters::client::ops;
+use adapters::{Database, Datum, Row, Uuid};
+use serde_json::{Value, json};
+
+use crate::sb::OWNED;
+
+/// Columns of northd's tables that other daemons write: never compared, never
+/// overwritten (`up` is written only when northd creates the row, as the C daemon does).
+fn foreign(table: &str, column: &str) -> bool {
+    match table {
+        "Port_Binding" => matches!(
+            column,
+            "chassis"
+                | "additional_chassis"
+                | "encap"
+                | "additional_encap"
+                | "up"
+                | "virtual_parent"
+                | "gateway_chassis"
+        ),
+        "HA_Chassis_Group" => column == "ref_chassis",
+        "IP_Multicast" => column == "seq_no",
+        "Datapath_Binding" => column == "load_balancers",
+        _ => false,
+    }
+}
+
+fn same(db: &Database, table: &str, column: &str, a: Option<&Datum>, b: Option<&Datum>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => true,
+        (Some(d), None) | (None, Some(d)) => db
+            .schema
+            .column(table, column)
+            .is_some_and(|t| *d == Datum::default_of(t)),
+    }
+}
+
+/// Operations making `have` (the SB replica) hold `want`'s rows of the tables northd
+/// owns: inserts with the row UUIDs `want` chose, updates of the columns that differ,
+/// deletes. Returns the operations and how many rows each kind touched.
+pub fn sb_ops(want: &Database, have: &Database) -> (Vec<Value>, OpCounts) {
+    let mut out = Vec::new();
+    let mut n = OpCounts::default();
+    for table in OWNED {
+        let (w, h) = (want.table(table), have.table(table));
+        for (u, row) in w {
+            match h.get(u) {
+                None => {
+                    out.push(ops::insert(
+                        table,
+                        want.schema.row_to_json(table, row),
+                        Some(*u),
+                        None,
+                    ));
+                    n.inserted += 1;
+                }
+                Some(old) => {
+                    let mut changed = Row::new();
+                    let cols = row.keys().chain(old.keys());
+                    for c in cols {
+                        if foreign(table, c) || changed.contains_key(c) {
+                            continue;
+                        }
+                        let new = row.get(c);
+                        if !same(want, table, c, new, old.get(c)) {
+                            let d = new.cloned().unwrap_or_else(|| {
+                                want.schema
+                                    .column(table, c)
+                                    .map(Datum::default_of)
+                                    .unwrap_or_default()
+                            });
+                            changed.insert(c.clone(), d);
+                        }
+                    }
+                    if !changed.is_empty() {
+                        out.push(ops::update(table, vec![by_uuid(*u)], columns(&changed)));
+                        n.updated += 1;
+                    }
+                }
+            }
+        }
+        for u in h.keys().filter(|u| !w.contains_key(u)) {
+            out.push(ops::delete(table, vec![by_uuid(*u)]));
+            n.deleted += 1;
+        }
+    }
+    (out, n)
+}
+
+/// Every column of `row`, defaults included (for updates).
+fn columns(row: &Row) -> Value {
+    Value::Object(row.iter().map(|(c, d)| (c.clone(), d.to_json())).collect())
+}
+
+fn by_uuid(u: Uuid) -> Value {
+    ops::cond("_uuid", "==", ops::uuid(u))
+}
+
+/// Rows touched by a transaction, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub deleted: usize,
+}
+
+/// What the NB write-backs depend on besides the two databases.
+pub struct NbSync<'a> {
+    /// The SB_Global options the rules computed (normalised `mac_prefix`, ...).
+    pub sb_options: &'a BTreeMap<String, String>,
+    /// The `nb_cfg` of the last SB transaction that committed, if any.
+    pub cur_cfg: Option<i64>,
+    /// Whether this round's SB transaction carried a new `nb_cfg`.
+    pub nb_cfg_copied: bool,
+    pub now_ms: i64,
+}
+
+/// The NB operations of one round: NB_Global (created when missing) options,
+/// `nb_cfg_timestamp`, `sb_cfg`, `hv_cfg`, and `Logical_Switch_Port.up` from the port
+/// bindings.
+pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
+    let mut out = Vec::new();
+    let global = nb.table("NB_Global").iter().next();
+    let get = |c: &str| global.map(|(_, r)| nb.get("NB_Global", r, c));
+    let mut set = Row::new();
+
+    // Options: the NB ones plus what northd normalises or picks.
+    let nb_opts: BTreeMap<String, String> = get("options")
+        .map(|d| d.string_pairs().into_iter().collect())
+        .unwrap_or_default();
+    let mut opts = nb_opts.clone();
+    for k in ["mac_prefix", "max_tunid", "northd_internal_version"] {
+        if let Some(v) = s.sb_options.get(k) {
+            opts.insert(k.into(), v.clone());
+        }
+    }
+    let svc_ok = nb_opts
+        .get("svc_monitor_mac")
+        .is_some_and(|m| rules::sb::sb_global::scan_hex_bytes(m, 6).is_some());
+    if !svc_ok {
+        if let Some(v) = s.sb_options.get("svc_monitor_mac") {
+            opts.insert("svc_monitor_mac".into(), v.clone());
+        }
+    }
+    if opts != nb_opts || global.is_none() {
+        set.insert(
+            "options".into(),
+            Datum::string_map(opts.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        );
+    }
+
+    let nb_cfg = get("nb_cfg").and_then(|d| d.as_int()).unwrap_or(0);
+    if s.nb_cfg_copied {
+        set.insert("nb_cfg_timestamp".into(), Datum::int(s.now_ms));
+    }
+    if let Some(cfg) = s.cur_cfg.filter(|c| *c != 0) {
+        if get("sb_cfg").and_then(|d| d.as_int()).unwrap_or(0) != cfg {
+            set.insert("sb_cfg".into(), Datum::int(cfg));
+            set.insert("sb_cfg_timestamp".into(), Datum::int(s.now_ms));
+        }
+    }
+
+    // hv_cfg: the lowest nb_cfg the (non-remote) chassis have caught up with.
+    let mut hv_cfg = nb_cfg;
+    let mut hv_ts = 0;
+    let chassis_by_uuid = sb.table("Chassis");
+    for priv_row in sb.table("Chassis_Private").values() {
+        let chassis = sb.get("Chassis_Private", priv_row, "chassis").as_uuid();
+        if let Some(c) = chassis.and_then(|c| chassis_by_uuid.get(&c)) {
+            let oc = sb.get("Chassis", c, "other_config").string_pairs();
+            if oc.iter().any(|(k, v)| k == "is-remote" && v == "true") {
+                continue;
+            }
+        }
+        let cfg = sb
+            .get("Chassis_Private", priv_row, "nb_cfg")
+            .as_int()
+            .unwrap_or(0);
+        let ts = sb
+            .get("Chassis_Private", priv_row, "nb_cfg_timestamp")
+            .as_int()
+            .unwrap_or(0);
+        if cfg < hv_cfg || cfg - hv_cfg > i32::MAX as i64 {
+            hv_cfg = cfg;
+            hv_ts = ts;
+        } else if cfg == hv_cfg && ts > hv_ts {
+            hv_ts = ts;
+        }
+    }
+    if get("hv_cfg").and_then(|d| d.as_int()).unwrap_or(0) != hv_cfg {
+        set.insert("hv_cfg".into(), Datum::int(hv_cfg));
+        set.insert("hv_cfg_timestamp".into(), Datum::int(hv_ts));
+    }
+
+    match global {
+        None => out.push(ops::insert(
+            "NB_Global",
+            nb.schema.row_to_json("NB_Global", &set),
+            None,
+            None,
+        )),
+        Some((u, _)) if !set.is_empty() => {
+            out.push(ops::update("NB_Global", vec![by_uuid(*u)], columns(&set)))
+        }
+        Some(_) => {}
+    }
+
+    // Logical_Switch_Port.up from the port bindings.
+    let lsps: HashMap<String, (&Uuid, &Row)> = nb
+        .table("Logical_Switch_Port")
+        .iter()
+        .filter_map(|(u, r)| {
+            let name = nb.get("Logical_Switch_Port", r, "name");
+            Some((name.as_str()?.to_string(), (u, r)))
+        })
+        .collect();
+    for pb in sb.table("Port_Binding").values() {
+        let name = sb.get("Port_Binding", pb, "logical_port");
+        let Some((u, lsp)) = name.as_str().and_then(|n| lsps.get(n)) else {
+            continue;
+        };
+        let up = if nb.get("Logical_Switch_Port", lsp, "type").as_str() == Some("router") {
+            true
+        } else if let Some(c) = sb
+            .get("Port_Binding", pb, "chassis")
+            .as_uuid()
+            .and_then(|c| chassis_by_uuid.get(&c))
+        {
+            let notif = sb
+                .get("Chassis", c, "other_config")
+                .string_pairs()
+                .iter()
+                .any(|(k, v)| k == "port-up-notif" && v == "true");
+            !notif || sb.get("Port_Binding", pb, "up").as_bool() == Some(true)
+        } else {
+            false
+        };
+        if nb.get("Logical_Switch_Port", lsp, "up").as_bool() != Some(up) {
+            out.push(ops::update(
+                "Logical_Switch_Port",
+                vec![by_uuid(**u)],
+                json!({ "up": up }),
+            ));
+        }
+    }
+    out
+}
+
+/// `SB_Global.nb_cfg` as the SB holds it.
+pub fn sb_nb_cfg(sb: &Database) -> i64 {
+    sb.table("SB_Global")
+        .values()
+        .next()
+        .and_then(|r| sb.get("SB_Global", r, "nb_cfg").as_int())
+        .unwrap_or(0)
+}
+
+/// `NB_Global` `nb_cfg` and whether IPsec is on.
+pub fn nb_cfg_ipsec(nb: &Database) -> (i64, bool) {
+    nb.table("NB_Global")
+        .values()
+        .next()
+        .map(|r| {
+            (
+                nb.get("NB_Global", r, "nb_cfg").as_int().unwrap_or(0),
+                nb.get("NB_Global", r, "ipsec").as_bool().unwrap_or(false),
+            )
+        })
+        .unwrap_or((0, false))
+}
+
+/// The options the rules put into SB_Global.
+pub fn sb_options(want: &Database) -> BTreeMap<String, String> {
+    want.table("SB_Global")
+        .values()
+        .next()
+        .map(|r| {
+            want.get("SB_Global", r, "options")
+                .string_pairs()
+                .into_iter()
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,250 @@
+//! `ovn-dd northd` as a drop-in for ovn-northd: the same command line, the same SB for
+//! the same NB commands (the real ovn-northd runs beside it), restarts and takeovers that
+//! write nothing and renumber nothing, active/standby through the SB lock.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use adapters::Database;
+use common::{Lab, SEED, TABLES, assert_same_flows, tables};
+
+/// How many transactions the SB file records (one line per transaction after the
+/// schema).
+fn sb_txns(lab: &Lab) -> usize {
+    std::fs::read_to_string(lab.sb_file())
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .count()
+}
+
+fn keys(db: &Database) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = db
+        .table("Port_Binding")
+        .values()
+        .map(|r| {
+            (
+                db.get("Port_Binding", r, "logical_port")
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                db.get("Port_Binding", r, "tunnel_key").as_int().unwrap(),
+            )
+        })
+        .collect();
+    for r in db.table("Datapath_Binding").values() {
+        let ids = db.get("Datapath_Binding", r, "external_ids").string_pairs();
+        let name = ids.into_iter().find(|(k, _)| k == "name").unwrap().1;
+        v.push((
+            format!("dp:{name}"),
+            db.get("Datapath_Binding", r, "tunnel_key")
+                .as_int()
+                .unwrap(),
+        ));
+    }
+    v.sort();
+    v
+}
+
+/// A rendered row with what legitimately differs between two control planes masked:
+/// UUIDs (NB row UUIDs appear in external_ids), the random `mac_prefix` and
+/// `svc_monitor_mac` northd picks, and `nb_cfg`.
+fn mask(db: &Database, row: &str) -> String {
+    let mut s = row.to_string();
+    let opts = db
+        .table("SB_Global")
+        .values()
+        .next()
+        .map(|r| db.get("SB_Global", r, "options").string_pairs())
+        .unwrap_or_default();
+    for (k, v) in opts {
+        if k == "mac_prefix" || k == "svc_monitor_mac" {
+            s = s.replace(&v, &k.to_uppercase());
+        }
+    }
+    if let Some(i) = s.find("nb_cfg=[") {
+        let j = i + s[i..].find(']').unwrap();
+        s.replace_range(i..=j, "nb_cfg=[N]");
+    }
+    let bytes: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let cand: String = bytes[i..(i + 36).min(bytes.len())].iter().collect();
+        if cand.len() == 36 && adapters::Uuid::parse(&cand).is_some() {
+            out.push_str("UUID");
+            i += 36;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn assert_same_tables(theirs: &Database, ours: &Database, what: &str) {
+    let (a, b) = (tables(theirs), tables(ours));
+    let mut report = String::new();
+    for t in TABLES {
+        let a: std::collections::BTreeSet<String> = a[t].iter().map(|r| mask(theirs, r)).collect();
+        let b: std::collections::BTreeSet<String> = b[t].iter().map(|r| mask(ours, r)).collect();
+        for r in a.difference(&b) {
+            report.push_str(&format!("{t}: only in ovn-northd: {r}\n"));
+        }
+        for r in b.difference(&a) {
+            report.push_str(&format!("{t}: only in ovn-dd:     {r}\n"));
+        }
+    }
+    assert!(report.is_empty(), "{what}: SB tables differ\n{report}");
+}
+
+/// Waits until `f` holds (or fails after 30 s).
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn seed_control_plane_matches_ovn_northd() {
+    let c = Lab::with_northd();
+    let dd = Lab::with_ovn_dd();
+    for lab in [&c, &dd] {
+        lab.script(SEED);
+        lab.sync();
+    }
+    assert_same_flows(&c.dump_flows(), &dd.dump_flows(), "seed");
+    assert_same_tables(&c.sb(), &dd.sb(), "seed");
+    let k = keys(&dd.sb());
+    assert!(k.contains(&("vm1".into(), 1)), "{k:?}");
+    assert!(k.contains(&("net1-router1".into(), 2)), "{k:?}");
+    // NB write-backs: sb_cfg caught up, options filled in, router ports up.
+    for lab in [&c, &dd] {
+        let nb_cfg = lab.nbctl(&["get", "NB_Global", ".", "nb_cfg"]);
+        assert_eq!(lab.nbctl(&["get", "NB_Global", ".", "sb_cfg"]), nb_cfg);
+        assert_eq!(
+            lab.nbctl(&["get", "Logical_Switch_Port", "net1-router1", "up"])
+                .trim(),
+            "true"
+        );
+        assert_eq!(
+            lab.nbctl(&["get", "Logical_Switch_Port", "vm1", "up"])
+                .trim(),
+            "false"
+        );
+    }
+    let opts = |lab: &Lab| {
+        let o = lab.nbctl(&["get", "NB_Global", ".", "options"]);
+        [
+            "max_tunid",
+            "northd_internal_version",
+            "mac_prefix",
+            "svc_monitor_mac",
+        ]
+        .iter()
+        .all(|k| o.contains(k))
+    };
+    assert!(
+        opts(&dd),
+        "{}",
+        dd.nbctl(&["get", "NB_Global", ".", "options"])
+    );
+    assert_eq!(dd.appctl("dd", &["status"]), "Status: active\n",);
+}
+
+#[test]
+fn restart_writes_nothing_and_keeps_every_key() {
+    let mut lab = Lab::with_ovn_dd();
+    lab.script(SEED);
+    lab.sync();
+    let before = keys(&lab.sb());
+    let flows = lab.dump_flows();
+    lab.stop("dd", "TERM");
+    let txns = sb_txns(&lab);
+    lab.start_ovn_dd("dd2");
+    eventually("ovn-dd active", || {
+        lab.appctl("dd2", &["status"]) == "Status: active\n"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sb_txns(&lab), txns, "a restart wrote to the SB");
+    // A sync with nothing changed writes SB_Global.nb_cfg only, as ovn-northd does.
+    lab.sync();
+    assert_eq!(sb_txns(&lab), txns + 1);
+    assert_eq!(keys(&lab.sb()), before);
+    assert_eq!(lab.dump_flows(), flows);
+    // And it carries on incrementally.
+    lab.nbctl(&["--wait=sb", "lsp-add", "network1", "vm3"]);
+    let k = keys(&lab.sb());
+    assert!(k.contains(&("vm3".into(), 3)), "{k:?}");
+}
+
+#[test]
+fn takes_over_an_sb_written_by_the_c_daemon() {
+    let mut lab = Lab::with_northd();
+    lab.script(SEED);
+    lab.nbctl(&["lsp-add", "network2", "vm9"]);
+    lab.nbctl(&["lsp-del", "vm1"]);
+    lab.sync();
+    let theirs = lab.sb();
+    let flows = lab.dump_flows();
+    lab.stop("northd", "TERM");
+    let txns = sb_txns(&lab);
+    lab.start_ovn_dd("dd");
+    eventually("ovn-dd active", || {
+        lab.appctl("dd", &["status"]) == "Status: active\n"
+    });
+    lab.sync();
+    let ours = lab.sb();
+    assert_eq!(keys(&ours), keys(&theirs), "a tunnel key was renumbered");
+    assert_same_flows(&flows, &lab.dump_flows(), "after the takeover");
+    assert_same_tables(&theirs, &ours, "after the takeover");
+    // Logical flows get content-derived UUIDs, so the takeover rewrites them once;
+    // every other row stays as the C daemon wrote it.
+    let written = sb_txns(&lab) - txns;
+    assert!(written <= 2, "{written} SB transactions for a takeover");
+    let pb_uuids = |db: &Database| db.table("Port_Binding").keys().copied().collect::<Vec<_>>();
+    assert_eq!(pb_uuids(&ours), pb_uuids(&theirs));
+}
+
+#[test]
+fn one_active_instance_and_pause_resume() {
+    let mut lab = Lab::with_ovn_dd();
+    lab.start_ovn_dd("dd2");
+    lab.script(SEED);
+    lab.sync();
+    let status = |t: &str| lab.appctl(t, &["status"]);
+    eventually("one active, one standby", || {
+        let mut s = [status("dd"), status("dd2")];
+        s.sort();
+        s == ["Status: active\n", "Status: standby\n"]
+    });
+    let (active, standby) = if status("dd") == "Status: active\n" {
+        ("dd", "dd2")
+    } else {
+        ("dd2", "dd")
+    };
+    assert_eq!(lab.appctl(standby, &["is-paused"]), "false\n");
+    // pause hands the lock over; resume waits as standby.
+    lab.appctl(active, &["pause"]);
+    assert_eq!(lab.appctl(active, &["is-paused"]), "true\n");
+    assert_eq!(status(active), "Status: paused\n");
+    eventually("the other takes over", || {
+        status(standby) == "Status: active\n"
+    });
+    lab.nbctl(&["--wait=sb", "--timeout=30", "lsp-add", "network1", "vm3"]);
+    lab.appctl(active, &["resume"]);
+    eventually("resumed as standby", || {
+        status(active) == "Status: standby\n"
+    });
+    // kill -9 the active one: the standby takes over and converges.
+    lab.stop(standby, "KILL");
+    eventually("failover", || status(active) == "Status: active\n");
+    lab.nbctl(&["--wait=sb", "--timeout=30", "lsp-add", "network2", "vm4"]);
+    let k = keys(&lab.sb());
+    assert!(k.iter().any(|(n, _)| n == "vm4"), "{k:?}");
+    assert_eq!(lab.appctl(active, &["sb-connection-status"]), "connected\n");
+    assert_eq!(lab.appctl(active, &["nb-connection-status"]), "connected\n");
+}
