@@ -1,0 +1,256 @@
+//! Daemon infrastructure for `ovn-dd northd`, a drop-in for ovn-northd 23.03: its command
+//! line ([`cli`]), OVS logging ([`vlog`]), the unixctl control socket ([`unixctl`]) and the
+//! process side: detach, monitor, pidfile, fatal signals ([`process`]).
+//!
+//! # What the northd main loop does
+//!
+//! ```ignore
+//! let mut daemon = match daemon::start_northd(&program, args) {
+//!     daemon::Start::Run(d) => d,
+//!     daemon::Start::Exit(code) => return code,      // --help, --version, bad options
+//! };
+//! // Register the main loop's unixctl commands before completing the start (as
+//! // ovn-northd does before daemonize_complete), then run:
+//! daemon.commands.register("exit", "", 0, 0);
+//! daemon.commands.register("parallel-build/set-n-threads", "N_THREADS", 1, 1);
+//! daemon.run(|mut ctx| async move {
+//!     loop {
+//!         tokio::select! {
+//!             Some(cmd) = ctx.inbox.recv() => match cmd.name.as_str() {
+//!                 "exit" => { cmd.ok(""); return ExitCode::SUCCESS; }
+//!                 _ => cmd.err("..."),
+//!             },
+//!             // ... database events, engine work ...
+//!         }
+//!     }
+//! })
+//! ```
+//!
+//! [`start_northd`] parses the command line, sets up logging, detaches (the parent process
+//! waits until [`Daemon::run`] starts), starts the monitor, writes the pidfile, builds the
+//! tokio runtime and binds the control socket with the built-in commands (`list-commands`,
+//! `version`, `vlog/*`). [`Daemon::run`] tells the waiting parent the daemon is up, runs the
+//! main loop on the runtime, lets the last replies reach their clients, and removes the
+//! pidfile and the socket. SIGTERM/SIGINT/SIGHUP end the process cleanly on their own
+//! (pidfile and socket removed); the main loop does not see them.
+
+pub mod cli;
+pub mod process;
+pub mod unixctl;
+pub mod vlog;
+
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+
+pub use cli::{NorthdOptions, parse_northd_args};
+pub use unixctl::{Command, Commands, Reply};
+
+/// What [`start_northd`] decided.
+pub enum Start {
+    /// The daemon is set up; register commands and [`Daemon::run`] it.
+    Run(Daemon),
+    /// Nothing to run (help, version, a fatal option error): exit with this code.
+    Exit(ExitCode),
+}
+
+/// A started daemon, not yet running its main loop.
+pub struct Daemon {
+    pub options: NorthdOptions,
+    /// The unixctl command registry; [`Commands::register`] adds main-loop commands.
+    pub commands: Commands,
+    pub vlog: Arc<vlog::Vlog>,
+    runtime: Runtime,
+    inbox: mpsc::Receiver<Command>,
+    server: Option<unixctl::UnixctlServer>,
+    startup: process::Startup,
+    _pidfile: Option<process::Pidfile>,
+}
+
+/// What the main loop gets from [`Daemon::run`].
+pub struct MainLoop {
+    pub options: NorthdOptions,
+    /// Commands registered with [`Commands::register`], to answer with [`Command::reply`].
+    pub inbox: mpsc::Receiver<Command>,
+    /// The registry, to register more commands later (e.g. once a database is connected).
+    pub commands: Commands,
+    pub vlog: Arc<vlog::Vlog>,
+}
+
+/// Parses an ovn-northd command line (`args` without `argv[0]`) and starts the daemon:
+/// logging, detach and monitor (forking before any thread exists), pidfile, tokio runtime,
+/// fatal-signal handling, control socket. Prints what ovn-northd prints for `-h`, `-o`, `-V`,
+/// getopt errors and fatal errors. `program` names files and the version text
+/// ([`cli::program_name`] of `argv[0]`).
+pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start {
+    let options = match parse_northd_args(program, args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            return Start::Exit(ExitCode::FAILURE);
+        }
+    };
+    for e in &options.getopt_errors {
+        eprintln!("{program}: {e}");
+    }
+    match options.info {
+        Some(cli::Info::Help) => {
+            print!("{}", options.usage());
+            return Start::Exit(ExitCode::SUCCESS);
+        }
+        Some(cli::Info::Options) => {
+            print!("{}", cli::options_text());
+            return Start::Exit(ExitCode::SUCCESS);
+        }
+        Some(cli::Info::Version) => {
+            print!("{}", cli::version_text(program));
+            return Start::Exit(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+    let vlog = match vlog::init(program, &options.log) {
+        Ok(v) => v,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{program}: {e}");
+            }
+            return Start::Exit(ExitCode::FAILURE);
+        }
+    };
+    for (level, msg) in &options.startup_log {
+        vlog.log("ovn_northd", *level, msg);
+    }
+
+    // Single-threaded until here: fork.
+    let startup = process::daemonize_start(&options.daemon);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => vlog::fatal("ovn_northd", &format!("cannot start the runtime ({e})")),
+    };
+    let _guard = runtime.enter();
+    if let Err(e) = process::spawn_fatal_signal_handler() {
+        vlog::fatal("fatal_signal", &format!("signal handling failed ({e})"));
+    }
+    let pidfile = options.daemon.pidfile.as_ref().map(|p| {
+        process::Pidfile::create(p, options.daemon.overwrite_pidfile)
+            .unwrap_or_else(|e| vlog::fatal("daemon_unix", &e))
+    });
+
+    let commands = Commands::new();
+    commands.register_defaults(cli::version_text(program));
+    vlog.register_commands(&commands);
+    let (tx, inbox) = mpsc::channel(64);
+    let path = options.unixctl_path(std::process::id());
+    let server = match unixctl::UnixctlServer::bind(&path, commands.clone(), tx) {
+        Ok(s) => s,
+        Err(e) => {
+            let text = vlog::strerror(&e);
+            vlog.log(
+                "unixctl",
+                vlog::Level::Err,
+                &format!("{}: binding failed: {text}", path.display()),
+            );
+            eprintln!(
+                "{program}: {}: could not initialize control socket ({text})",
+                path.display()
+            );
+            process::unlink_files();
+            return Start::Exit(ExitCode::FAILURE);
+        }
+    };
+    process::add_file_to_unlink(&path);
+    drop(_guard);
+    Start::Run(Daemon {
+        options,
+        commands,
+        vlog,
+        runtime,
+        inbox,
+        server: Some(server),
+        startup,
+        _pidfile: pidfile,
+    })
+}
+
+impl Daemon {
+    /// The control socket's path.
+    pub fn unixctl_path(&self) -> &std::path::Path {
+        self.server
+            .as_ref()
+            .map(|s| s.path())
+            .unwrap_or(std::path::Path::new(""))
+    }
+
+    /// The tokio runtime the main loop will run on (e.g. to connect to databases first).
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Completes the start (the parent of `--detach` exits now), runs `main_loop` to its
+    /// end, flushes the pending unixctl replies and removes the pidfile and the socket.
+    pub fn run<F, Fut>(mut self, main_loop: F) -> ExitCode
+    where
+        F: FnOnce(MainLoop) -> Fut,
+        Fut: Future<Output = ExitCode>,
+    {
+        self.startup.complete();
+        let ctx = MainLoop {
+            options: self.options.clone(),
+            inbox: self.inbox,
+            commands: self.commands.clone(),
+            vlog: self.vlog.clone(),
+        };
+        let code = self.runtime.block_on(main_loop(ctx));
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.drain(Duration::from_secs(2)));
+            server.close();
+        }
+        process::unlink_files();
+        self.runtime.shutdown_timeout(Duration::from_millis(100));
+        code
+    }
+}
+
+/// `ovn-dd northd` until the northd main loop exists: the daemon infrastructure only. It
+/// answers `exit` plus the built-ins (`version`, `list-commands`, `vlog/*`) and connects to
+/// no database.
+pub fn northd_stub(program: &str, args: impl Iterator<Item = String>) -> ExitCode {
+    let daemon = match start_northd(program, args) {
+        Start::Run(d) => d,
+        Start::Exit(code) => return code,
+    };
+    daemon.commands.register("exit", "", 0, 0);
+    // THE NORTHD MAIN LOOP PLUGS IN HERE: register pause/resume/is-paused/status/... above,
+    // and replace this closure with the loop that connects to `ctx.options.ovnnb_db` /
+    // `ovnsb_db`, runs the engine and answers `ctx.inbox`.
+    daemon.run(|mut ctx| async move {
+        tracing::info!(
+            target: "ovn_northd",
+            "ovn-dd northd: daemon infrastructure only, not connecting to {} or {}",
+            ctx.options.ovnnb_db,
+            ctx.options.ovnsb_db
+        );
+        while let Some(cmd) = ctx.inbox.recv().await {
+            match cmd.name.as_str() {
+                "exit" => {
+                    cmd.ok("");
+                    return ExitCode::SUCCESS;
+                }
+                other => {
+                    let e = format!("\"{other}\" is not implemented yet");
+                    cmd.err(e);
+                }
+            }
+        }
+        ExitCode::SUCCESS
+    })
+}
