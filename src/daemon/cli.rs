@@ -78,6 +78,8 @@ pub struct LogOptions {
     pub log_file: Option<PathBuf>,
     /// Whether the log file was named explicitly (failure to open it is then fatal).
     pub log_file_explicit: bool,
+    /// How many of `verbose` came before `--log-file` (the file opens between them).
+    pub log_file_after: usize,
     pub syslog_method: Option<String>,
     pub syslog_target: Option<String>,
 }
@@ -446,6 +448,15 @@ pub fn parse_northd_args(
     program: &str,
     args: impl Iterator<Item = String>,
 ) -> Result<NorthdOptions, String> {
+    parse(program, args).map_err(|(_, e)| e)
+}
+
+/// [`parse_northd_args`], with the getopt errors met before a fatal error (ovn-northd
+/// prints them before it stops).
+pub(crate) fn parse(
+    program: &str,
+    args: impl Iterator<Item = String>,
+) -> Result<NorthdOptions, (Vec<String>, String)> {
     let rundir = ovn_rundir();
     let logdir = ovs_logdir();
     let mut o = NorthdOptions {
@@ -516,14 +527,16 @@ pub fn parse_northd_args(
             Opt::Monitor => o.daemon.monitor = true,
             Opt::User => o.daemon.user = Some(arg_s()),
             Opt::Verbose => {
-                if let Some(spec) = &arg {
-                    vlog::parse_spec(spec, vlog::is_known_module)
-                        .map_err(|e| format!("processing \"{spec}\": {e}"))?;
+                if let Some(spec) = &arg
+                    && let Err(e) = vlog::parse_spec(spec, vlog::is_known_module)
+                {
+                    return Err((o.getopt_errors, format!("processing \"{spec}\": {e}")));
                 }
                 o.log.verbose.push(arg);
             }
             Opt::LogFile => {
                 o.log.log_file_explicit = arg.is_some();
+                o.log.log_file_after = o.log.verbose.len();
                 o.log.log_file = Some(match &arg {
                     Some(f) => std::path::absolute(f).unwrap_or_else(|_| PathBuf::from(f)),
                     None => logdir.join(format!("{program}.log")),

@@ -1,11 +1,12 @@
 //! Daemon infrastructure for `ovn-dd northd`, a drop-in for ovn-northd 23.03: its command
 //! line ([`cli`]), OVS logging ([`vlog`]), the unixctl control socket ([`unixctl`]) and the
-//! process side: detach, monitor, pidfile, fatal signals ([`process`]).
+//! process side: detach, monitor, pidfile, fatal signals ([`process`]). `crate::northd::main`
+//! is its user.
 //!
 //! # What the northd main loop does
 //!
 //! ```ignore
-//! let mut daemon = match daemon::start_northd(&program, args) {
+//! let daemon = match daemon::start_northd(&program, args) {
 //!     daemon::Start::Run(d) => d,
 //!     daemon::Start::Exit(code) => return code,      // --help, --version, bad options
 //! };
@@ -51,6 +52,7 @@ pub use cli::{NorthdOptions, parse_northd_args};
 pub use unixctl::{Command, Commands, Reply};
 
 /// What [`start_northd`] decided.
+#[allow(clippy::large_enum_variant)] // made once per process
 pub enum Start {
     /// The daemon is set up; register commands and [`Daemon::run`] it.
     Run(Daemon),
@@ -87,9 +89,12 @@ pub struct MainLoop {
 /// getopt errors and fatal errors. `program` names files and the version text
 /// ([`cli::program_name`] of `argv[0]`).
 pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start {
-    let options = match parse_northd_args(program, args) {
+    let options = match cli::parse(program, args) {
         Ok(o) => o,
-        Err(e) => {
+        Err((getopt_errors, e)) => {
+            for g in getopt_errors {
+                eprintln!("{program}: {g}");
+            }
             eprintln!("{program}: {e}");
             return Start::Exit(ExitCode::FAILURE);
         }
@@ -218,39 +223,4 @@ impl Daemon {
         self.runtime.shutdown_timeout(Duration::from_millis(100));
         code
     }
-}
-
-/// `ovn-dd northd` until the northd main loop exists: the daemon infrastructure only. It
-/// answers `exit` plus the built-ins (`version`, `list-commands`, `vlog/*`) and connects to
-/// no database.
-pub fn northd_stub(program: &str, args: impl Iterator<Item = String>) -> ExitCode {
-    let daemon = match start_northd(program, args) {
-        Start::Run(d) => d,
-        Start::Exit(code) => return code,
-    };
-    daemon.commands.register("exit", "", 0, 0);
-    // THE NORTHD MAIN LOOP PLUGS IN HERE: register pause/resume/is-paused/status/... above,
-    // and replace this closure with the loop that connects to `ctx.options.ovnnb_db` /
-    // `ovnsb_db`, runs the engine and answers `ctx.inbox`.
-    daemon.run(|mut ctx| async move {
-        tracing::info!(
-            target: "ovn_northd",
-            "ovn-dd northd: daemon infrastructure only, not connecting to {} or {}",
-            ctx.options.ovnnb_db,
-            ctx.options.ovnsb_db
-        );
-        while let Some(cmd) = ctx.inbox.recv().await {
-            match cmd.name.as_str() {
-                "exit" => {
-                    cmd.ok("");
-                    return ExitCode::SUCCESS;
-                }
-                other => {
-                    let e = format!("\"{other}\" is not implemented yet");
-                    cmd.err(e);
-                }
-            }
-        }
-        ExitCode::SUCCESS
-    })
 }

@@ -64,14 +64,13 @@ pub fn unlink_files() {
     for f in files {
         if let Err(e) = std::fs::remove_file(&f)
             && e.kind() != io::ErrorKind::NotFound
+            && let Some(v) = vlog::global()
         {
-            vlog::global().map(|v| {
-                v.log(
-                    "fatal_signal",
-                    Level::Warn,
-                    &format!("could not unlink \"{}\" ({})", f.display(), strerror(&e)),
-                )
-            });
+            v.log(
+                "fatal_signal",
+                Level::Warn,
+                &format!("could not unlink \"{}\" ({})", f.display(), strerror(&e)),
+            );
         }
     }
 }
@@ -195,13 +194,16 @@ fn should_restart(status: i32) -> bool {
         .contains(&libc::WTERMSIG(status))
 }
 
-/// Points stdin, stdout and stderr at /dev/null.
+/// Points stdin, stdout and stderr at /dev/null and turns console logging off.
 fn close_standard_fds() {
     if let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null") {
         for fd in 0..3 {
             // SAFETY: dup2 onto the standard descriptors, which this process owns.
             unsafe { libc::dup2(null.as_raw_fd(), fd) };
         }
+    }
+    if let Some(v) = vlog::global() {
+        v.set_levels(None, Some(vlog::Destination::Console), Level::Off);
     }
 }
 

@@ -514,6 +514,11 @@ impl Vlog {
         self.apply(Spec::Levels(None, None, level));
     }
 
+    /// Sets `module` (all when `None`) on `destination` (all when `None`) to `level`.
+    pub fn set_levels(&self, module: Option<&str>, destination: Option<Destination>, level: Level) {
+        self.apply(Spec::Levels(module.map(str::to_string), destination, level));
+    }
+
     /// Chooses the syslog method (`--syslog-method`): `null` sends nothing; `libc` (the
     /// default) and the unsupported `unix:`/`udp:` methods use syslog(3).
     pub fn set_syslog_method(&self, method: &str) -> Result<(), String> {
@@ -1030,7 +1035,7 @@ fn strftime_msec(fmt: &str, now: SystemTime, utc: bool) -> String {
                 };
                 write!(s, "{zone}")
             }
-            Some('n') => write!(s, "\n"),
+            Some('n') => writeln!(s),
             Some('t') => write!(s, "\t"),
             Some('%') => write!(s, "%"),
             Some(o) => write!(s, "%{o}"),
@@ -1073,37 +1078,40 @@ pub fn init(program: &str, opts: &super::cli::LogOptions) -> Result<Arc<Vlog>, S
         );
         let _ = tracing::subscriber::set_global_default(subscriber);
     }
-    for spec in &opts.verbose {
-        match spec {
-            Some(s) => v.set_from_string(s)?,
-            None => v.set_all(Level::Dbg),
-        }
-    }
     if let Some(m) = &opts.syslog_method {
         v.set_syslog_method(m)?;
     }
     if v.read().syslog == SyslogMethod::Libc {
-        let facility = match v.read().facility {
-            0 => libc::LOG_DAEMON,
-            f => f,
-        };
         // openlog keeps the pointer: the ident lives as long as the process.
         let ident: &'static std::ffi::CStr =
             Box::leak(CString::new(program).unwrap_or_default().into_boxed_c_str());
         // SAFETY: `ident` is a 'static NUL-terminated string.
-        unsafe { libc::openlog(ident.as_ptr(), libc::LOG_NDELAY, facility) };
+        unsafe { libc::openlog(ident.as_ptr(), libc::LOG_NDELAY, libc::LOG_DAEMON) };
     }
+    // As ovn-northd, in command-line order: the specs before --log-file, the file, the rest.
+    let apply = |specs: &[Option<String>]| -> Result<(), String> {
+        for spec in specs {
+            match spec {
+                Some(s) => v.set_from_string(s)?,
+                None => v.set_all(Level::Dbg),
+            }
+        }
+        Ok(())
+    };
+    let split = opts.log_file_after.min(opts.verbose.len());
+    apply(&opts.verbose[..split])?;
     if let Some(f) = &opts.log_file
         && v.set_log_file(f).is_err()
         && opts.log_file_explicit
     {
         return Err(String::new());
     }
+    apply(&opts.verbose[split..])?;
     Ok(v)
 }
 
-/// Logs `msg` at EMER (not on the console), prints `<program>: msg` on stderr and exits 1,
-/// as OVS `VLOG_FATAL` does.
+/// Logs `msg` at EMER (not on the console), prints `<program>: msg` on stderr, removes the
+/// files registered for removal at exit and exits 1, as OVS `VLOG_FATAL` does.
 pub fn fatal(module: &str, msg: &str) -> ! {
     if let Some(v) = global() {
         let i = v.write().module_index(module);
@@ -1112,6 +1120,7 @@ pub fn fatal(module: &str, msg: &str) -> ! {
     } else {
         eprintln!("{msg}");
     }
+    super::process::unlink_files();
     std::process::exit(1)
 }
 
