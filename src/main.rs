@@ -42,8 +42,8 @@ enum Cmd {
     /// Churn benchmark: run a northd command line (and, with --vs, a second one) on a
     /// private NB/SB pair and report convergence, per-operation latency, CPU, RSS and flows.
     Bench(bench::Args),
-    /// Run as ovn-northd 23.03 (takes ovn-northd's options; `ovn-dd northd --help`). So far
-    /// the daemon infrastructure only: control socket, logging, pidfile, detach.
+    /// Run as ovn-northd 23.03 (takes ovn-northd's options; `ovn-dd northd --help`); a link
+    /// named `ovn-northd` to this binary does the same.
     #[command(disable_help_flag = true, disable_version_flag = true)]
     Northd {
         /// ovn-northd's command line.
