@@ -182,7 +182,7 @@ fn uuid_ref(u: DbUuid) -> Datum {
 }
 
 /// DHCP_Options, DHCPv6_Options, RBAC_Permission and the `ovn-controller` RBAC_Role.
-fn write_catalogues(db: &mut Database, ids: &RowIds) {
+pub fn write_catalogues(db: &mut Database, ids: &RowIds) {
     for (table, opts) in [
         ("DHCP_Options", DHCP_OPTIONS),
         ("DHCPv6_Options", DHCPV6_OPTIONS),
@@ -224,8 +224,8 @@ fn write_catalogues(db: &mut Database, ids: &RowIds) {
 /// UUIDs of Datapath_Binding and Port_Binding rows: the ones the Southbound already has
 /// for the same datapath / port (so references to them stay valid), else derived from the
 /// row's identity.
-#[derive(Default)]
-struct RowIds {
+#[derive(Clone, Default)]
+pub struct RowIds {
     dps: HashMap<Uuid, DbUuid>,
     pbs: HashMap<String, DbUuid>,
     /// Rows northd reconciles by a key column: (table, key) -> UUID.
@@ -244,7 +244,7 @@ const KEYED: &[(&str, &str)] = &[
 ];
 
 impl RowIds {
-    fn from_base(base: Option<&Database>) -> RowIds {
+    pub fn from_base(base: Option<&Database>) -> RowIds {
         let mut ids = RowIds::default();
         let Some(db) = base else { return ids };
         for (u, r) in db.table("Datapath_Binding") {
@@ -275,19 +275,19 @@ impl RowIds {
         ids
     }
     /// The UUID of the `table` row with key `key`.
-    fn keyed(&self, table: &'static str, key: &str) -> DbUuid {
+    pub fn keyed(&self, table: &'static str, key: &str) -> DbUuid {
         self.keyed
             .get(&(table, key.to_string()))
             .copied()
             .unwrap_or_else(|| content_uuid(&[table, key]))
     }
-    fn dp(&self, nb: Uuid) -> DbUuid {
+    pub fn dp(&self, nb: Uuid) -> DbUuid {
         self.dps
             .get(&nb)
             .copied()
             .unwrap_or_else(|| content_uuid(&["Datapath_Binding", &nb.to_string()]))
     }
-    fn pb(&self, name: &str) -> DbUuid {
+    pub fn pb(&self, name: &str) -> DbUuid {
         self.pbs
             .get(name)
             .copied()
@@ -365,7 +365,7 @@ impl SbState {
         let mut dps: BTreeMap<Uuid, &DatapathRow> = BTreeMap::new();
         let mut ports: Vec<&PortRow> = Vec::new();
         let mut mcs: BTreeMap<(Uuid, Istr), (u32, BTreeSet<Istr>)> = BTreeMap::new();
-        let mut flows: BTreeMap<(rules::Stage, u16, &Istr, &Istr), Vec<&Flow>> = BTreeMap::new();
+        let mut flows: BTreeMap<FlowKey, Vec<&Flow>> = BTreeMap::new();
         let mut options: BTreeMap<&str, &str> = BTreeMap::new();
         let mut ha_groups: BTreeMap<&Istr, &HaGroupRow> = BTreeMap::new();
         let mut ip_mcast: Vec<&IpMulticastRow> = Vec::new();
@@ -387,10 +387,7 @@ impl SbState {
                         .1
                         .insert(port.clone());
                 }
-                Output::Flow(f) => flows
-                    .entry((f.stage, f.priority, &f.match_, &f.actions))
-                    .or_default()
-                    .push(f),
+                Output::Flow(f) => flows.entry(flow_key(f)).or_default().push(f),
                 Output::SbOption(k, v) => {
                     options.insert(k, v);
                 }
@@ -408,264 +405,411 @@ impl SbState {
         ip_mcast.sort();
 
         // SB_Global: the base row (connections, ssl, external_ids are not northd's).
-        let (gu, mut g) = base
-            .and_then(|b| b.table("SB_Global").iter().next())
-            .map(|(u, r)| (*u, r.clone()))
-            .unwrap_or_else(|| (content_uuid(&["SB_Global"]), Row::new()));
-        g.insert("nb_cfg".into(), Datum::int(nb_cfg));
-        g.insert("ipsec".into(), Datum::scalar(Atom::Boolean(ipsec)));
-        g.insert(
-            "options".into(),
-            Datum::string_map(options.iter().map(|(k, v)| (*k, *v))),
-        );
+        let (gu, g) = global_row(base, options.iter().map(|(k, v)| (*k, *v)), nb_cfg, ipsec);
         db.tables
             .entry("SB_Global".into())
             .or_default()
             .insert(gu, g);
 
-        // SB Chassis by name (copied from the base), for HA_Chassis and requested chassis.
-        let chassis: BTreeMap<String, DbUuid> = db
-            .table("Chassis")
-            .iter()
-            .filter_map(|(u, r)| Some((db.get("Chassis", r, "name").as_str()?.to_string(), *u)))
-            .collect();
-        let chassis_refs = |names: &mut dyn Iterator<Item = &Istr>| -> Datum {
-            Datum::set(
-                names
-                    .filter_map(|n| chassis.get(n.as_str()))
-                    .map(|u| Atom::Uuid(*u))
-                    .collect(),
-            )
-        };
-
-        // HA_Chassis_Group and HA_Chassis.
-        let mut ha_chassis: BTreeMap<DbUuid, Row> = BTreeMap::new();
-        let t = db.tables.entry("HA_Chassis_Group".into()).or_default();
-        for g in ha_groups.values() {
-            let mut members = Vec::new();
-            for (c, prio) in &g.members {
-                let u = content_uuid(&["HA_Chassis", &g.name, c, &prio.to_string()]);
-                let mut r = Row::new();
-                r.insert("chassis".into(), chassis_refs(&mut std::iter::once(c)));
-                r.insert("priority".into(), Datum::int(*prio));
-                r.insert(
-                    "external_ids".into(),
-                    Datum::string_map([("chassis-name", c.as_str())]),
-                );
-                ha_chassis.insert(u, r);
-                members.push(Atom::Uuid(u));
-            }
-            let mut r = Row::new();
-            r.insert("name".into(), Datum::str(&g.name));
-            r.insert("ha_chassis".into(), Datum::set(members));
-            r.insert("external_ids".into(), smap_datum(&g.external_ids));
-            t.insert(ids.keyed("HA_Chassis_Group", &g.name), r);
-        }
-        db.tables.insert("HA_Chassis".into(), ha_chassis);
-
-        // IP_Multicast.
-        let t = db.tables.entry("IP_Multicast".into()).or_default();
-        for m in ip_mcast.iter().filter(|m| dps.contains_key(&m.dp)) {
-            let mut r = Row::new();
-            r.insert("datapath".into(), uuid_ref(ids.dp(m.dp)));
-            r.insert("enabled".into(), Datum::scalar(Atom::Boolean(m.enabled)));
-            r.insert("querier".into(), Datum::scalar(Atom::Boolean(m.querier)));
-            r.insert("table_size".into(), Datum::int(m.table_size));
-            r.insert("idle_timeout".into(), Datum::int(m.idle_timeout));
-            r.insert("query_interval".into(), Datum::int(m.query_interval));
-            r.insert("query_max_resp".into(), Datum::int(m.query_max_resp));
-            for (c, v) in [
-                ("eth_src", &m.eth_src),
-                ("ip4_src", &m.ip4_src),
-                ("ip6_src", &m.ip6_src),
-            ] {
-                if let Some(v) = v {
-                    r.insert(c.into(), Datum::str(v));
-                }
-            }
-            t.insert(ids.keyed("IP_Multicast", &ids.dp(m.dp).to_string()), r);
-        }
-
-        // Address_Set.
-        let t = db.tables.entry("Address_Set".into()).or_default();
-        for a in address_sets.values() {
-            let mut r = Row::new();
-            r.insert("name".into(), Datum::str(&a.name));
-            r.insert("addresses".into(), str_set(&a.addresses));
-            t.insert(ids.keyed("Address_Set", &a.name), r);
-        }
-
-        write_catalogues(&mut db, &ids);
-
-        // Datapath_Binding.
-        let t = db.tables.entry("Datapath_Binding".into()).or_default();
-        for d in dps.values() {
-            let mut r = Row::new();
-            r.insert("tunnel_key".into(), Datum::int(d.tunnel_key as i64));
-            r.insert("external_ids".into(), smap_datum(&d.external_ids));
-            t.insert(ids.dp(d.nb), r);
-        }
-
-        // Port_Binding.
-        let t = db.tables.entry("Port_Binding".into()).or_default();
-        for p in &ports {
-            if !dps.contains_key(&p.dp) {
-                continue;
-            }
-            let mut r = Row::new();
-            r.insert("logical_port".into(), Datum::str(&p.logical_port));
-            r.insert("datapath".into(), uuid_ref(ids.dp(p.dp)));
-            r.insert("tunnel_key".into(), Datum::int(p.tunnel_key as i64));
-            r.insert("type".into(), Datum::str(&p.kind));
-            r.insert("mac".into(), str_set(&p.mac));
-            r.insert("port_security".into(), str_set(&p.port_security));
-            r.insert("options".into(), smap_datum(&p.options));
-            r.insert("external_ids".into(), smap_datum(&p.external_ids));
-            r.insert("parent_port".into(), opt_str(&p.parent_port));
-            r.insert(
-                "tag".into(),
-                Datum::set(p.tag.iter().map(|t| Atom::Integer(*t)).collect()),
-            );
-            r.insert("nat_addresses".into(), str_set(&p.nat_addresses));
-            r.insert("up".into(), Datum::set(vec![Atom::Boolean(false)]));
-            if let Some(g) = p
-                .ha_chassis_group
-                .as_ref()
-                .filter(|g| ha_groups.contains_key(g))
-            {
-                r.insert(
-                    "ha_chassis_group".into(),
-                    uuid_ref(ids.keyed("HA_Chassis_Group", g)),
-                );
-            }
-            r.insert(
-                "requested_chassis".into(),
-                chassis_refs(&mut p.requested_chassis.iter()),
-            );
-            r.insert(
-                "requested_additional_chassis".into(),
-                chassis_refs(&mut p.requested_additional_chassis.iter()),
-            );
-            t.insert(ids.pb(&p.logical_port), r);
-        }
-
-        // Multicast_Group.
-        let t = db.tables.entry("Multicast_Group".into()).or_default();
-        for ((dp, name), (key, members)) in &mcs {
-            if !dps.contains_key(dp) {
-                continue;
-            }
-            let mut r = Row::new();
-            r.insert("datapath".into(), uuid_ref(ids.dp(*dp)));
-            r.insert("name".into(), Datum::str(name));
-            r.insert("tunnel_key".into(), Datum::int(*key as i64));
-            r.insert(
-                "ports".into(),
-                Datum::set(members.iter().map(|m| Atom::Uuid(ids.pb(m))).collect()),
-            );
-            t.insert(content_uuid(&["Multicast_Group", &dp.to_string(), name]), r);
-        }
-
-        // Logical_Flow and Logical_DP_Group.
-        let mut groups: BTreeMap<DbUuid, Row> = BTreeMap::new();
-        let t = db.tables.entry("Logical_Flow".into()).or_default();
-        let is_switch = |d: &DatapathRow| {
-            d.external_ids
-                .iter()
-                .any(|(k, _)| k.as_str() == "logical-switch")
-        };
-        let all_switches: Vec<Uuid> = dps
+        let switches: BTreeSet<Uuid> = dps
             .values()
             .filter(|d| is_switch(d))
             .map(|d| d.nb)
             .collect();
-        let all_routers: Vec<Uuid> = dps
+        let routers: BTreeSet<Uuid> = dps
             .values()
             .filter(|d| !is_switch(d))
             .map(|d| d.nb)
             .collect();
-        for ((stage, priority, m, a), fs) in &flows {
-            let (pipeline, table) = (stage.pipeline().name(), stage.table());
-            // The datapaths the flow is on, and an identity for the set that does not
-            // change as datapaths come and go ("all switches").
-            let mut targets: BTreeSet<Uuid> = BTreeSet::new();
-            let mut key_parts: BTreeSet<String> = BTreeSet::new();
-            for f in fs {
-                match f.dp {
-                    Dp::One(d) => {
-                        if dps.contains_key(&d) {
-                            targets.insert(d);
-                            key_parts.insert(d.to_string());
-                        }
-                    }
-                    Dp::Switches => {
-                        targets.extend(all_switches.iter().copied());
-                        key_parts.insert("switches".into());
-                    }
-                    Dp::Routers => {
-                        targets.extend(all_routers.iter().copied());
-                        key_parts.insert("routers".into());
-                    }
+        let chassis = chassis_by_name(&db);
+        let ha_names: BTreeSet<Istr> = ha_groups.keys().map(|n| (*n).clone()).collect();
+        let ctx = Ctx {
+            ids: &ids,
+            switches: &switches,
+            routers: &routers,
+            chassis: &chassis,
+            ha_groups: &ha_names,
+        };
+
+        for g in ha_groups.values() {
+            let (u, r, members) = render_ha_group(g, &ctx);
+            db.tables
+                .entry("HA_Chassis_Group".into())
+                .or_default()
+                .insert(u, r);
+            db.tables
+                .entry("HA_Chassis".into())
+                .or_default()
+                .extend(members);
+        }
+        for m in &ip_mcast {
+            if let Some((u, r)) = render_ip_multicast(m, &ctx) {
+                db.tables
+                    .entry("IP_Multicast".into())
+                    .or_default()
+                    .insert(u, r);
+            }
+        }
+        for a in address_sets.values() {
+            let (u, r) = render_address_set(a, &ids);
+            db.tables
+                .entry("Address_Set".into())
+                .or_default()
+                .insert(u, r);
+        }
+        write_catalogues(&mut db, &ids);
+        for d in dps.values() {
+            let (u, r) = render_datapath(d, &ids);
+            db.tables
+                .entry("Datapath_Binding".into())
+                .or_default()
+                .insert(u, r);
+        }
+        for p in &ports {
+            if let Some((u, r)) = render_port(p, &ctx) {
+                db.tables
+                    .entry("Port_Binding".into())
+                    .or_default()
+                    .insert(u, r);
+            }
+        }
+        for ((dp, name), (key, members)) in &mcs {
+            if let Some((u, r)) = render_multicast_group(*dp, name, *key, members.iter(), &ctx) {
+                db.tables
+                    .entry("Multicast_Group".into())
+                    .or_default()
+                    .insert(u, r);
+            }
+        }
+        let mut groups: BTreeMap<DbUuid, Row> = BTreeMap::new();
+        let t = db.tables.entry("Logical_Flow".into()).or_default();
+        for fs in flows.values() {
+            if let Some((u, r, group)) = render_flow(fs, &ctx) {
+                if let Some(g) = group {
+                    let (gu, gr) = render_dp_group(&g, &ctx);
+                    groups.insert(gu, gr);
                 }
+                t.insert(u, r);
             }
-            if targets.is_empty() {
-                continue;
-            }
-            let first = fs
-                .iter()
-                .min_by_key(|f| f.dp)
-                .expect("a flow group is never empty");
-            let mut ext = vec![("stage-name".to_string(), first.stage.name().to_string())];
-            if let Some(h) = first.hint {
-                ext.push(("stage-hint".into(), format!("{h:08x}")));
-            }
-            let mut r = Row::new();
-            r.insert("pipeline".into(), Datum::str(pipeline));
-            r.insert("table_id".into(), Datum::int(table as i64));
-            r.insert("priority".into(), Datum::int(*priority as i64));
-            r.insert("match".into(), Datum::str(m));
-            r.insert("actions".into(), Datum::str(a));
-            r.insert(
-                "external_ids".into(),
-                Datum::string_map(ext.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-            );
-            if let Some(p) = &first.io_port {
-                r.insert(
-                    "tags".into(),
-                    Datum::string_map([("in_out_port", p.as_str())]),
-                );
-            }
-            let dp_key = key_parts.into_iter().collect::<Vec<_>>().join(",");
-            if targets.len() == 1 {
-                let d = *targets.iter().next().expect("one target");
-                r.insert(
-                    "logical_datapath".into(),
-                    Datum::set(vec![Atom::Uuid(ids.dp(d))]),
-                );
-            } else {
-                let gu = content_uuid(&["Logical_DP_Group", &dp_key]);
-                let mut gr = Row::new();
-                gr.insert(
-                    "datapaths".into(),
-                    Datum::set(targets.iter().map(|d| Atom::Uuid(ids.dp(*d))).collect()),
-                );
-                groups.insert(gu, gr);
-                r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));
-            }
-            let u = content_uuid(&[
-                "Logical_Flow",
-                stage.name(),
-                &priority.to_string(),
-                m,
-                a,
-                &dp_key,
-            ]);
-            t.insert(u, r);
         }
         db.tables
             .insert("Logical_DP_Group".into(), groups.into_iter().collect());
         db
     }
+}
+
+/// What identifies one Logical_Flow row's content (its datapaths aside).
+pub type FlowKey = (rules::Stage, u16, Istr, Istr);
+
+pub fn flow_key(f: &Flow) -> FlowKey {
+    (f.stage, f.priority, f.match_.clone(), f.actions.clone())
+}
+
+pub fn is_switch(d: &DatapathRow) -> bool {
+    d.external_ids
+        .iter()
+        .any(|(k, _)| k.as_str() == "logical-switch")
+}
+
+/// What rendering a row may look up.
+pub struct Ctx<'a> {
+    pub ids: &'a RowIds,
+    pub switches: &'a BTreeSet<Uuid>,
+    pub routers: &'a BTreeSet<Uuid>,
+    /// SB Chassis UUIDs by name.
+    pub chassis: &'a BTreeMap<String, DbUuid>,
+    /// The HA_Chassis_Group names northd writes.
+    pub ha_groups: &'a BTreeSet<Istr>,
+}
+
+impl Ctx<'_> {
+    pub fn has_dp(&self, d: Uuid) -> bool {
+        self.switches.contains(&d) || self.routers.contains(&d)
+    }
+
+    fn chassis_refs<'i>(&self, names: impl Iterator<Item = &'i Istr>) -> Datum {
+        Datum::set(
+            names
+                .filter_map(|n| self.chassis.get(n.as_str()))
+                .map(|u| Atom::Uuid(*u))
+                .collect(),
+        )
+    }
+}
+
+/// SB Chassis by name.
+pub fn chassis_by_name(db: &Database) -> BTreeMap<String, DbUuid> {
+    db.table("Chassis")
+        .iter()
+        .filter_map(|(u, r)| Some((db.get("Chassis", r, "name").as_str()?.to_string(), *u)))
+        .collect()
+}
+
+/// The SB_Global row: `base`'s (or a new one) with northd's columns set.
+pub fn global_row<'o>(
+    base: Option<&Database>,
+    options: impl Iterator<Item = (&'o str, &'o str)>,
+    nb_cfg: i64,
+    ipsec: bool,
+) -> (DbUuid, Row) {
+    let (gu, mut g) = base
+        .and_then(|b| b.table("SB_Global").iter().next())
+        .map(|(u, r)| (*u, r.clone()))
+        .unwrap_or_else(|| (content_uuid(&["SB_Global"]), Row::new()));
+    g.insert("nb_cfg".into(), Datum::int(nb_cfg));
+    g.insert("ipsec".into(), Datum::scalar(Atom::Boolean(ipsec)));
+    g.insert("options".into(), Datum::string_map(options));
+    (gu, g)
+}
+
+/// An HA_Chassis_Group row and its HA_Chassis rows.
+pub fn render_ha_group(g: &HaGroupRow, ctx: &Ctx) -> (DbUuid, Row, Vec<(DbUuid, Row)>) {
+    let mut members = Vec::new();
+    let mut refs = Vec::new();
+    for (c, prio) in &g.members {
+        let u = content_uuid(&["HA_Chassis", &g.name, c, &prio.to_string()]);
+        let mut r = Row::new();
+        r.insert("chassis".into(), ctx.chassis_refs(std::iter::once(c)));
+        r.insert("priority".into(), Datum::int(*prio));
+        r.insert(
+            "external_ids".into(),
+            Datum::string_map([("chassis-name", c.as_str())]),
+        );
+        members.push((u, r));
+        refs.push(Atom::Uuid(u));
+    }
+    let mut r = Row::new();
+    r.insert("name".into(), Datum::str(&g.name));
+    r.insert("ha_chassis".into(), Datum::set(refs));
+    r.insert("external_ids".into(), smap_datum(&g.external_ids));
+    (ctx.ids.keyed("HA_Chassis_Group", &g.name), r, members)
+}
+
+/// An IP_Multicast row (none when its datapath is not written).
+pub fn render_ip_multicast(m: &IpMulticastRow, ctx: &Ctx) -> Option<(DbUuid, Row)> {
+    if !ctx.has_dp(m.dp) {
+        return None;
+    }
+    let ids = ctx.ids;
+    let mut r = Row::new();
+    r.insert("datapath".into(), uuid_ref(ids.dp(m.dp)));
+    r.insert("enabled".into(), Datum::scalar(Atom::Boolean(m.enabled)));
+    r.insert("querier".into(), Datum::scalar(Atom::Boolean(m.querier)));
+    r.insert("table_size".into(), Datum::int(m.table_size));
+    r.insert("idle_timeout".into(), Datum::int(m.idle_timeout));
+    r.insert("query_interval".into(), Datum::int(m.query_interval));
+    r.insert("query_max_resp".into(), Datum::int(m.query_max_resp));
+    for (c, v) in [
+        ("eth_src", &m.eth_src),
+        ("ip4_src", &m.ip4_src),
+        ("ip6_src", &m.ip6_src),
+    ] {
+        if let Some(v) = v {
+            r.insert(c.into(), Datum::str(v));
+        }
+    }
+    Some((ids.keyed("IP_Multicast", &ids.dp(m.dp).to_string()), r))
+}
+
+pub fn render_address_set(a: &AddressSetRow, ids: &RowIds) -> (DbUuid, Row) {
+    let mut r = Row::new();
+    r.insert("name".into(), Datum::str(&a.name));
+    r.insert("addresses".into(), str_set(&a.addresses));
+    (ids.keyed("Address_Set", &a.name), r)
+}
+
+pub fn render_datapath(d: &DatapathRow, ids: &RowIds) -> (DbUuid, Row) {
+    let mut r = Row::new();
+    r.insert("tunnel_key".into(), Datum::int(d.tunnel_key as i64));
+    r.insert("external_ids".into(), smap_datum(&d.external_ids));
+    (ids.dp(d.nb), r)
+}
+
+/// A Port_Binding row (none when its datapath is not written).
+pub fn render_port(p: &PortRow, ctx: &Ctx) -> Option<(DbUuid, Row)> {
+    if !ctx.has_dp(p.dp) {
+        return None;
+    }
+    let ids = ctx.ids;
+    let mut r = Row::new();
+    r.insert("logical_port".into(), Datum::str(&p.logical_port));
+    r.insert("datapath".into(), uuid_ref(ids.dp(p.dp)));
+    r.insert("tunnel_key".into(), Datum::int(p.tunnel_key as i64));
+    r.insert("type".into(), Datum::str(&p.kind));
+    r.insert("mac".into(), str_set(&p.mac));
+    r.insert("port_security".into(), str_set(&p.port_security));
+    r.insert("options".into(), smap_datum(&p.options));
+    r.insert("external_ids".into(), smap_datum(&p.external_ids));
+    r.insert("parent_port".into(), opt_str(&p.parent_port));
+    r.insert(
+        "tag".into(),
+        Datum::set(p.tag.iter().map(|t| Atom::Integer(*t)).collect()),
+    );
+    r.insert("nat_addresses".into(), str_set(&p.nat_addresses));
+    r.insert("up".into(), Datum::set(vec![Atom::Boolean(false)]));
+    if let Some(g) = p
+        .ha_chassis_group
+        .as_ref()
+        .filter(|g| ctx.ha_groups.contains(*g))
+    {
+        r.insert(
+            "ha_chassis_group".into(),
+            uuid_ref(ids.keyed("HA_Chassis_Group", g)),
+        );
+    }
+    r.insert(
+        "requested_chassis".into(),
+        ctx.chassis_refs(p.requested_chassis.iter()),
+    );
+    r.insert(
+        "requested_additional_chassis".into(),
+        ctx.chassis_refs(p.requested_additional_chassis.iter()),
+    );
+    Some((ids.pb(&p.logical_port), r))
+}
+
+/// A Multicast_Group row (none when its datapath is not written).
+pub fn render_multicast_group<'m>(
+    dp: Uuid,
+    name: &Istr,
+    key: u32,
+    members: impl Iterator<Item = &'m Istr>,
+    ctx: &Ctx,
+) -> Option<(DbUuid, Row)> {
+    if !ctx.has_dp(dp) {
+        return None;
+    }
+    let ids = ctx.ids;
+    let mut r = Row::new();
+    r.insert("datapath".into(), uuid_ref(ids.dp(dp)));
+    r.insert("name".into(), Datum::str(name));
+    r.insert("tunnel_key".into(), Datum::int(key as i64));
+    r.insert(
+        "ports".into(),
+        Datum::set(members.map(|m| Atom::Uuid(ids.pb(m))).collect()),
+    );
+    Some((multicast_group_uuid(dp, name), r))
+}
+
+pub fn multicast_group_uuid(dp: Uuid, name: &str) -> DbUuid {
+    content_uuid(&["Multicast_Group", &dp.to_string(), name])
+}
+
+/// The datapaths a Logical_DP_Group stands for: all switches, all routers, and some
+/// datapaths by name. Its identity (`key`) does not change as datapaths come and go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSpec {
+    pub key: String,
+    pub switches: bool,
+    pub routers: bool,
+    pub some: BTreeSet<Uuid>,
+}
+
+pub fn render_dp_group(g: &GroupSpec, ctx: &Ctx) -> (DbUuid, Row) {
+    let mut targets = g.some.clone();
+    if g.switches {
+        targets.extend(ctx.switches.iter().copied());
+    }
+    if g.routers {
+        targets.extend(ctx.routers.iter().copied());
+    }
+    let mut r = Row::new();
+    r.insert(
+        "datapaths".into(),
+        Datum::set(targets.iter().map(|d| Atom::Uuid(ctx.ids.dp(*d))).collect()),
+    );
+    (content_uuid(&["Logical_DP_Group", &g.key]), r)
+}
+
+/// The Logical_Flow row for the flows of one [`FlowKey`] (on their several datapaths),
+/// and the group it needs when it is on more than one. None when it is on no datapath
+/// that is written.
+pub fn render_flow<F: std::borrow::Borrow<Flow>>(
+    fs: &[F],
+    ctx: &Ctx,
+) -> Option<(DbUuid, Row, Option<GroupSpec>)> {
+    let fs: Vec<&Flow> = fs.iter().map(|f| f.borrow()).collect();
+    let first = *fs.iter().min_by_key(|f| f.dp)?;
+    let (stage, priority, m, a) = (first.stage, first.priority, &first.match_, &first.actions);
+    let mut spec = GroupSpec {
+        key: String::new(),
+        switches: false,
+        routers: false,
+        some: BTreeSet::new(),
+    };
+    let mut key_parts: BTreeSet<String> = BTreeSet::new();
+    for f in &fs {
+        match f.dp {
+            Dp::One(d) => {
+                if ctx.has_dp(d) {
+                    spec.some.insert(d);
+                    key_parts.insert(d.to_string());
+                }
+            }
+            Dp::Switches => {
+                spec.switches = true;
+                key_parts.insert("switches".into());
+            }
+            Dp::Routers => {
+                spec.routers = true;
+                key_parts.insert("routers".into());
+            }
+        }
+    }
+    let mut targets = spec.some.clone();
+    if spec.switches {
+        targets.extend(ctx.switches.iter().copied());
+    }
+    if spec.routers {
+        targets.extend(ctx.routers.iter().copied());
+    }
+    if targets.is_empty() {
+        return None;
+    }
+    let (pipeline, table) = (stage.pipeline().name(), stage.table());
+    let mut ext = vec![("stage-name".to_string(), stage.name().to_string())];
+    if let Some(h) = first.hint {
+        ext.push(("stage-hint".into(), format!("{h:08x}")));
+    }
+    let mut r = Row::new();
+    r.insert("pipeline".into(), Datum::str(pipeline));
+    r.insert("table_id".into(), Datum::int(table as i64));
+    r.insert("priority".into(), Datum::int(priority as i64));
+    r.insert("match".into(), Datum::str(m));
+    r.insert("actions".into(), Datum::str(a));
+    r.insert(
+        "external_ids".into(),
+        Datum::string_map(ext.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    );
+    if let Some(p) = &first.io_port {
+        r.insert(
+            "tags".into(),
+            Datum::string_map([("in_out_port", p.as_str())]),
+        );
+    }
+    spec.key = key_parts.into_iter().collect::<Vec<_>>().join(",");
+    let dp_key = spec.key.clone();
+    let group = if targets.len() == 1 {
+        let d = *targets.iter().next().expect("one target");
+        r.insert(
+            "logical_datapath".into(),
+            Datum::set(vec![Atom::Uuid(ctx.ids.dp(d))]),
+        );
+        None
+    } else {
+        let gu = content_uuid(&["Logical_DP_Group", &spec.key]);
+        r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));
+        Some(spec)
+    };
+    let u = content_uuid(&[
+        "Logical_Flow",
+        stage.name(),
+        &priority.to_string(),
+        m,
+        a,
+        &dp_key,
+    ]);
+    Some((u, r, group))
 }
 
 /// `ovn-sbctl dump-flows` for a Southbound database: flows expanded per datapath, sorted

@@ -12,6 +12,7 @@
 //! Tunnel keys already in the SB are pinned in the first round (then handed over to the
 //! driver's own pins), so taking over an SB, ours or the C daemon's, renumbers nothing.
 
+pub mod layout;
 pub mod sync;
 
 use std::collections::HashMap;
@@ -21,7 +22,6 @@ use std::time::{Duration, Instant};
 use adapters::client::{Change, Delta, Event, Options, Session};
 use adapters::{Database, Uuid as DbUuid};
 use rules::input::Input;
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::daemon::Command;
@@ -85,7 +85,12 @@ struct State {
     nb_ready: bool,
     sb_ready: bool,
     engine_dirty: bool,
+    /// The next SB write compares everything (takeover, resync, after a failure).
     sb_dirty: bool,
+    /// The SB as written, for incremental writes.
+    layout: Option<layout::Layout>,
+    /// Output changes not yet written.
+    round_out: Vec<(rules::output::Output, isize)>,
     nb_dirty: bool,
     cur_cfg: Option<i64>,
     nb_cfg_copied: bool,
@@ -117,6 +122,8 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         sb_ready: false,
         engine_dirty: false,
         sb_dirty: true,
+        layout: None,
+        round_out: Vec::new(),
         nb_dirty: true,
         cur_cfg: None,
         nb_cfg_copied: false,
@@ -252,6 +259,10 @@ impl State {
         };
         let db = sb.replica();
         let touches = |t: &str| delta.iter().any(|(tt, _, _)| tt == t);
+        if touches("Chassis") {
+            // Port bindings and HA chassis refer to chassis rows.
+            self.sb_dirty = true;
+        }
         if touches("Chassis") || touches("Encap") {
             let mut seen = Vec::new();
             for (u, row) in db.table("Chassis") {
@@ -307,9 +318,7 @@ impl State {
             let changes = std::mem::take(&mut self.pending);
             let out = self.northd.apply(changes);
             self.stats.engine_txns += 1;
-            if !out.is_empty() {
-                self.sb_dirty = true;
-            }
+            self.round_out.extend(out);
             if self.sb_pins.is_some() {
                 // Retract the SB pins in a round of their own, right away.
                 self.engine_dirty = true;
@@ -320,6 +329,10 @@ impl State {
             if self.nb_dirty {
                 self.write_nb(nb, sb).await;
             }
+        } else {
+            // Whoever writes meanwhile, a takeover compares everything.
+            self.round_out.clear();
+            self.sb_dirty = true;
         }
         self.stats.last_round = t0.elapsed();
         if self.engine_dirty {
@@ -332,7 +345,8 @@ impl State {
         let (nb_cfg, ipsec) = sync::nb_cfg_ipsec(nb.replica());
         let sb_cfg = sync::sb_nb_cfg(sb.replica());
         let have_global = !sb.replica().table("SB_Global").is_empty();
-        let ops = if self.sb_dirty || !have_global {
+        let full = self.sb_dirty || self.layout.is_none() || !have_global;
+        let ops = if full {
             let want = self.northd.state().to_database(
                 sb.replica().schema.clone(),
                 Some(sb.replica()),
@@ -343,20 +357,13 @@ impl State {
             let (ops, n) = sync::sb_ops(&want, sb.replica());
             self.stats.sb_rows = (n.inserted, n.updated, n.deleted);
             ops
-        } else if nb_cfg != sb_cfg {
-            let (u, _) = sb.replica().table("SB_Global").iter().next().unwrap();
-            vec![adapters::client::ops::update(
-                "SB_Global",
-                vec![adapters::client::ops::cond(
-                    "_uuid",
-                    "==",
-                    adapters::client::ops::uuid(*u),
-                )],
-                json!({ "nb_cfg": nb_cfg }),
-            )]
         } else {
-            Vec::new()
+            let layout = self.layout.as_mut().expect("checked above");
+            let ops = layout.apply(&self.round_out, sb.replica(), nb_cfg, ipsec);
+            self.sb_options = layout.options();
+            ops
         };
+        self.round_out.clear();
         if !ops.is_empty() {
             let n = ops.len();
             match sb.transact(ops).await {
@@ -371,9 +378,16 @@ impl State {
                 }
                 Err(e) => {
                     tracing::warn!(target: "northd", "Southbound transaction failed: {e}");
+                    self.sb_dirty = true;
                     return;
                 }
             }
+        }
+        if full {
+            self.layout = Some(layout::Layout::build(
+                self.northd.state().rows(),
+                sb.replica(),
+            ));
         }
         self.sb_dirty = false;
         self.nb_cfg_copied = nb_cfg != sb_cfg;

@@ -51,39 +51,14 @@ pub fn sb_ops(want: &Database, have: &Database) -> (Vec<Value>, OpCounts) {
     for table in OWNED {
         let (w, h) = (want.table(table), have.table(table));
         for (u, row) in w {
-            match h.get(u) {
-                None => {
-                    out.push(ops::insert(
-                        table,
-                        want.schema.row_to_json(table, row),
-                        Some(*u),
-                        None,
-                    ));
+            let old = h.get(u);
+            if let Some(op) = row_op(have, table, *u, Some(row), old) {
+                if old.is_none() {
                     n.inserted += 1;
+                } else {
+                    n.updated += 1;
                 }
-                Some(old) => {
-                    let mut changed = Row::new();
-                    let cols = row.keys().chain(old.keys());
-                    for c in cols {
-                        if foreign(table, c) || changed.contains_key(c) {
-                            continue;
-                        }
-                        let new = row.get(c);
-                        if !same(want, table, c, new, old.get(c)) {
-                            let d = new.cloned().unwrap_or_else(|| {
-                                want.schema
-                                    .column(table, c)
-                                    .map(Datum::default_of)
-                                    .unwrap_or_default()
-                            });
-                            changed.insert(c.clone(), d);
-                        }
-                    }
-                    if !changed.is_empty() {
-                        out.push(ops::update(table, vec![by_uuid(*u)], columns(&changed)));
-                        n.updated += 1;
-                    }
-                }
+                out.push(op);
             }
         }
         for u in h.keys().filter(|u| !w.contains_key(u)) {
@@ -92,6 +67,46 @@ pub fn sb_ops(want: &Database, have: &Database) -> (Vec<Value>, OpCounts) {
         }
     }
     (out, n)
+}
+
+/// The operation turning row `u` of `table` from `have` into `want` (insert with that
+/// UUID, update of the differing columns, delete), if any. `db` gives the schema.
+pub fn row_op(
+    db: &Database,
+    table: &str,
+    u: Uuid,
+    want: Option<&Row>,
+    have: Option<&Row>,
+) -> Option<Value> {
+    match (want, have) {
+        (None, None) => None,
+        (None, Some(_)) => Some(ops::delete(table, vec![by_uuid(u)])),
+        (Some(row), None) => Some(ops::insert(
+            table,
+            db.schema.row_to_json(table, row),
+            Some(u),
+            None,
+        )),
+        (Some(row), Some(old)) => {
+            let mut changed = Row::new();
+            for c in row.keys().chain(old.keys()) {
+                if foreign(table, c) || changed.contains_key(c) {
+                    continue;
+                }
+                let new = row.get(c);
+                if !same(db, table, c, new, old.get(c)) {
+                    let d = new.cloned().unwrap_or_else(|| {
+                        db.schema
+                            .column(table, c)
+                            .map(Datum::default_of)
+                            .unwrap_or_default()
+                    });
+                    changed.insert(c.clone(), d);
+                }
+            }
+            (!changed.is_empty()).then(|| ops::update(table, vec![by_uuid(u)], columns(&changed)))
+        }
+    }
 }
 
 /// Every column of `row`, defaults included (for updates).

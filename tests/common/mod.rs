@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod topology;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -124,6 +126,32 @@ impl Lab {
     /// The SB as its file holds it now.
     pub fn sb(&self) -> Database {
         adapters::dbfile::read(&self.sb_file()).unwrap()
+    }
+
+    /// The real ovn-northd on a copy of NB database file `nb` and an empty SB.
+    pub fn with_northd_on(nb: &Path) -> Lab {
+        let mut lab = Lab::empty();
+        let d = lab.dir.path().to_path_buf();
+        std::fs::copy(nb, d.join("nb.db")).unwrap();
+        run(Command::new("ovsdb-tool")
+            .arg("create")
+            .arg(d.join("sb.db"))
+            .arg("/usr/share/ovn/ovn-sb.ovsschema"));
+        lab.server("nb", &d.join("nb.db"));
+        lab.server("sb", &d.join("sb.db"));
+        lab.daemon(
+            Command::new("ovn-northd").args([
+                "--detach",
+                "--no-chdir",
+                &format!("--pidfile={}", d.join("northd.pid").display()),
+                &format!("--log-file={}", d.join("northd.log").display()),
+                &format!("--unixctl={}", d.join("northd.ctl").display()),
+                &format!("--ovnnb-db=unix:{}", d.join("nb.sock").display()),
+                &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
+            ]),
+            "northd.pid",
+        );
+        lab
     }
 
     /// A lab directory with nothing running yet.
@@ -309,6 +337,10 @@ pub fn assert_same_flows(expected: &str, actual: &str, what: &str) {
     let (e, a) = (normalize(expected), normalize(actual));
     if e == a {
         return;
+    }
+    if let Ok(dir) = std::env::var("OVN_DD_TEST_DUMP") {
+        let _ = std::fs::write(format!("{dir}/expected.txt"), &e);
+        let _ = std::fs::write(format!("{dir}/actual.txt"), &a);
     }
     let el: Vec<&str> = e.lines().collect();
     let al: Vec<&str> = a.lines().collect();

@@ -1,0 +1,467 @@
+//! The Southbound as the rules want it, kept up to date row by row: the engine's output
+//! changes of one round become the SB operations of one transaction, in time
+//! proportional to the change (not to the SB).
+//!
+//! [`Layout`] indexes the current output rows by the SB row each one feeds (a flow key,
+//! a port name, a datapath, ...). A round marks the units its changes touch, plus what
+//! depends on them (a datapath's flows, ports and groups; the all-switches groups when a
+//! switch comes or goes), re-renders only those with the same functions as
+//! [`crate::sb::SbState::to_database`], and compares each with the replica's row of the
+//! same UUID. The full comparison stays for takeovers and resynchronisations; then
+//! [`Layout::build`] indexes what was written.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use adapters::{Database, Row, Uuid as DbUuid};
+use rules::Istr;
+use rules::Uuid;
+use rules::output::{
+    AddressSetRow, DatapathRow, Dp, Flow, HaGroupRow, IpMulticastRow, Output, PortRow,
+};
+use serde_json::Value;
+
+use super::sync::row_op;
+use crate::sb::{
+    Ctx, FlowKey, GroupSpec, RowIds, chassis_by_name, flow_key, global_row, is_switch,
+    multicast_group_uuid, render_address_set, render_datapath, render_dp_group, render_flow,
+    render_ha_group, render_ip_multicast, render_multicast_group, render_port,
+};
+
+#[derive(Default)]
+pub struct Layout {
+    ids: RowIds,
+    chassis: BTreeMap<String, DbUuid>,
+    dps: BTreeMap<Uuid, Arc<DatapathRow>>,
+    switches: BTreeSet<Uuid>,
+    routers: BTreeSet<Uuid>,
+    ports: HashMap<Istr, Arc<PortRow>>,
+    ports_by_dp: HashMap<Uuid, HashSet<Istr>>,
+    /// Multicast groups: tunnel key and members (with counts).
+    mcs: BTreeMap<(Uuid, Istr), (u32, BTreeMap<Istr, usize>)>,
+    flows: HashMap<FlowKey, Vec<Flow>>,
+    flows_by_dp: HashMap<Uuid, HashSet<FlowKey>>,
+    wide_switches: HashSet<FlowKey>,
+    wide_routers: HashSet<FlowKey>,
+    /// The Logical_Flow row written for each key, and its group's key.
+    emitted: HashMap<FlowKey, (DbUuid, Option<String>)>,
+    /// Logical_DP_Groups in use: what they stand for and how many flows use them.
+    groups: HashMap<String, (GroupSpec, usize)>,
+    ha: BTreeMap<Istr, Vec<Arc<HaGroupRow>>>,
+    ha_members: HashMap<Istr, Vec<DbUuid>>,
+    ip_mcast: BTreeMap<Uuid, Vec<Arc<IpMulticastRow>>>,
+    address_sets: BTreeMap<Istr, Vec<Arc<AddressSetRow>>>,
+    options: BTreeMap<Istr, Istr>,
+}
+
+#[derive(Default)]
+struct Dirty {
+    dps: BTreeSet<Uuid>,
+    ports: BTreeSet<Istr>,
+    mcs: BTreeSet<(Uuid, Istr)>,
+    flows: HashSet<FlowKey>,
+    groups: BTreeSet<String>,
+    ha: BTreeSet<Istr>,
+    ip_mcast: BTreeSet<Uuid>,
+    address_sets: BTreeSet<Istr>,
+    switches_changed: bool,
+    routers_changed: bool,
+}
+
+fn add_arc<K: Ord, T: PartialEq>(m: &mut BTreeMap<K, Vec<Arc<T>>>, k: K, v: Arc<T>, d: isize) {
+    let e = m.entry(k).or_default();
+    if d > 0 {
+        e.push(v);
+    } else if let Some(i) = e.iter().position(|x| **x == *v) {
+        e.swap_remove(i);
+    }
+}
+
+impl Layout {
+    /// The SB_Global options the rules want.
+    pub fn options(&self) -> BTreeMap<String, String> {
+        self.options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Indexes `rows` (what was just written in full), with row UUIDs as `sb` has them.
+    pub fn build<'o>(rows: impl Iterator<Item = &'o Output>, sb: &Database) -> Layout {
+        let mut l = Layout {
+            ids: RowIds::from_base(Some(sb)),
+            chassis: chassis_by_name(sb),
+            ..Layout::default()
+        };
+        let mut dirty = Dirty::default();
+        for o in rows {
+            l.index(o, 1, &mut dirty);
+        }
+        // Record what each flow and group became, without comparing anything.
+        let (switches, routers) = (l.switches.clone(), l.routers.clone());
+        let ha_names: BTreeSet<Istr> = l.ha.keys().cloned().collect();
+        let ctx = Ctx {
+            ids: &l.ids,
+            switches: &switches,
+            routers: &routers,
+            chassis: &l.chassis,
+            ha_groups: &ha_names,
+        };
+        let mut emitted = HashMap::new();
+        let mut groups: HashMap<String, (GroupSpec, usize)> = HashMap::new();
+        for (k, fs) in &l.flows {
+            if let Some((u, _, g)) = render_flow(fs, &ctx) {
+                let gk = g.map(|g| {
+                    let key = g.key.clone();
+                    groups.entry(key.clone()).or_insert((g, 0)).1 += 1;
+                    key
+                });
+                emitted.insert(k.clone(), (u, gk));
+            }
+        }
+        let mut ha_members = HashMap::new();
+        for (name, gs) in &l.ha {
+            if let Some(g) = gs.iter().min() {
+                let (_, _, m) = render_ha_group(g, &ctx);
+                ha_members.insert(name.clone(), m.into_iter().map(|(u, _)| u).collect());
+            }
+        }
+        l.emitted = emitted;
+        l.groups = groups;
+        l.ha_members = ha_members;
+        l
+    }
+
+    /// Adds (`d` > 0) or removes one output row from the indexes, marking what it feeds.
+    fn index(&mut self, o: &Output, d: isize, dirty: &mut Dirty) {
+        match o {
+            Output::Datapath(r) => {
+                if d > 0 {
+                    self.dps.insert(r.nb, r.clone());
+                    let set = if is_switch(r) {
+                        dirty.switches_changed = true;
+                        &mut self.switches
+                    } else {
+                        dirty.routers_changed = true;
+                        &mut self.routers
+                    };
+                    set.insert(r.nb);
+                } else if self.dps.get(&r.nb) == Some(r) {
+                    self.dps.remove(&r.nb);
+                    if self.switches.remove(&r.nb) {
+                        dirty.switches_changed = true;
+                    }
+                    if self.routers.remove(&r.nb) {
+                        dirty.routers_changed = true;
+                    }
+                }
+                dirty.dps.insert(r.nb);
+            }
+            Output::Port(p) => {
+                let name = &p.logical_port;
+                if d > 0 {
+                    self.ports.insert(name.clone(), p.clone());
+                    self.ports_by_dp
+                        .entry(p.dp)
+                        .or_default()
+                        .insert(name.clone());
+                } else if self.ports.get(name) == Some(p) {
+                    self.ports.remove(name);
+                    if let Some(s) = self.ports_by_dp.get_mut(&p.dp) {
+                        s.remove(name);
+                    }
+                }
+                dirty.ports.insert(name.clone());
+            }
+            Output::McMember(m) => {
+                let k = (m.dp, m.name.clone());
+                let e = self.mcs.entry(k.clone()).or_default();
+                if d > 0 {
+                    e.0 = m.tunnel_key;
+                    *e.1.entry(m.port.clone()).or_default() += 1;
+                } else if let Some(c) = e.1.get_mut(&m.port) {
+                    *c -= 1;
+                    if *c == 0 {
+                        e.1.remove(&m.port);
+                    }
+                }
+                if e.1.is_empty() {
+                    self.mcs.remove(&k);
+                }
+                dirty.mcs.insert(k);
+            }
+            Output::Flow(f) => {
+                let k = flow_key(f);
+                let fs = self.flows.entry(k.clone()).or_default();
+                if d > 0 {
+                    fs.push(f.clone());
+                } else if let Some(i) = fs.iter().position(|x| x == f) {
+                    fs.swap_remove(i);
+                }
+                if fs.is_empty() {
+                    self.flows.remove(&k);
+                }
+                let present = self
+                    .flows
+                    .get(&k)
+                    .is_some_and(|fs| fs.iter().any(|x| x.dp == f.dp));
+                let index = match f.dp {
+                    Dp::One(u) => self.flows_by_dp.entry(u).or_default(),
+                    Dp::Switches => &mut self.wide_switches,
+                    Dp::Routers => &mut self.wide_routers,
+                };
+                if present {
+                    index.insert(k.clone());
+                } else {
+                    index.remove(&k);
+                }
+                dirty.flows.insert(k);
+            }
+            Output::HaGroup(g) => {
+                add_arc(&mut self.ha, g.name.clone(), g.clone(), d);
+                if self.ha.get(&g.name).is_some_and(Vec::is_empty) {
+                    self.ha.remove(&g.name);
+                }
+                dirty.ha.insert(g.name.clone());
+            }
+            Output::IpMulticast(m) => {
+                add_arc(&mut self.ip_mcast, m.dp, m.clone(), d);
+                if self.ip_mcast.get(&m.dp).is_some_and(Vec::is_empty) {
+                    self.ip_mcast.remove(&m.dp);
+                }
+                dirty.ip_mcast.insert(m.dp);
+            }
+            Output::AddressSet(a) => {
+                add_arc(&mut self.address_sets, a.name.clone(), a.clone(), d);
+                if self.address_sets.get(&a.name).is_some_and(Vec::is_empty) {
+                    self.address_sets.remove(&a.name);
+                }
+                dirty.address_sets.insert(a.name.clone());
+            }
+            Output::SbOption(k, v) => {
+                if d > 0 {
+                    self.options.insert(k.clone(), v.clone());
+                } else if self.options.get(k) == Some(v) {
+                    self.options.remove(k);
+                }
+            }
+            Output::Diag(_) => {}
+        }
+    }
+
+    /// The SB operations for one round's output changes (rows appearing, +1, or
+    /// disappearing, -1), against `sb` as it is. `nb_cfg` and `ipsec` go to SB_Global.
+    pub fn apply(
+        &mut self,
+        changes: &[(Output, isize)],
+        sb: &Database,
+        nb_cfg: i64,
+        ipsec: bool,
+    ) -> Vec<Value> {
+        let mut dirty = Dirty::default();
+        let old_switches = self.switches.len();
+        let old_routers = self.routers.len();
+        // Removals first, so that a row replaced in the batch ends up as the new one.
+        for (o, d) in changes.iter().filter(|(_, d)| *d < 0) {
+            self.index(o, *d, &mut dirty);
+        }
+        for (o, d) in changes.iter().filter(|(_, d)| *d > 0) {
+            self.index(o, *d, &mut dirty);
+        }
+
+        // What depends on what changed.
+        for dp in &dirty.dps {
+            if let Some(ks) = self.flows_by_dp.get(dp) {
+                dirty.flows.extend(ks.iter().cloned());
+            }
+            if let Some(ps) = self.ports_by_dp.get(dp) {
+                dirty.ports.extend(ps.iter().cloned());
+            }
+            dirty.ip_mcast.insert(*dp);
+            let mcs: Vec<_> = self
+                .mcs
+                .range((*dp, Istr::from(""))..)
+                .take_while(|((d, _), _)| d == dp)
+                .map(|(k, _)| k.clone())
+                .collect();
+            dirty.mcs.extend(mcs);
+            dirty.groups.extend(
+                self.groups
+                    .iter()
+                    .filter(|(_, (g, _))| g.some.contains(dp))
+                    .map(|(k, _)| k.clone()),
+            );
+        }
+        if dirty.switches_changed {
+            dirty.groups.extend(
+                self.groups
+                    .iter()
+                    .filter(|(_, (g, _))| g.switches)
+                    .map(|(k, _)| k.clone()),
+            );
+            // With one switch or none, switch-wide flows name it directly.
+            if old_switches <= 1 || self.switches.len() <= 1 {
+                dirty.flows.extend(self.wide_switches.iter().cloned());
+            }
+        }
+        if dirty.routers_changed {
+            dirty.groups.extend(
+                self.groups
+                    .iter()
+                    .filter(|(_, (g, _))| g.routers)
+                    .map(|(k, _)| k.clone()),
+            );
+            if old_routers <= 1 || self.routers.len() <= 1 {
+                dirty.flows.extend(self.wide_routers.iter().cloned());
+            }
+        }
+        if !dirty.ha.is_empty() {
+            let names = &dirty.ha;
+            dirty.ports.extend(
+                self.ports
+                    .values()
+                    .filter(|p| {
+                        p.ha_chassis_group
+                            .as_ref()
+                            .is_some_and(|g| names.contains(g))
+                    })
+                    .map(|p| p.logical_port.clone()),
+            );
+        }
+
+        let ha_names: BTreeSet<Istr> = self.ha.keys().cloned().collect();
+        let ctx = Ctx {
+            ids: &self.ids,
+            switches: &self.switches,
+            routers: &self.routers,
+            chassis: &self.chassis,
+            ha_groups: &ha_names,
+        };
+        let mut ops = Vec::new();
+        let mut put = |table: &str, u: DbUuid, want: Option<Row>| {
+            let have = sb.table(table).get(&u);
+            if let Some(op) = row_op(sb, table, u, want.as_ref(), have) {
+                ops.push(op);
+            }
+        };
+
+        // SB_Global.
+        let (gu, g) = global_row(
+            Some(sb),
+            self.options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            nb_cfg,
+            ipsec,
+        );
+        put("SB_Global", gu, Some(g));
+
+        for nb in &dirty.dps {
+            let want = self.dps.get(nb).map(|d| render_datapath(d, &self.ids).1);
+            put("Datapath_Binding", self.ids.dp(*nb), want);
+        }
+        for name in &dirty.ports {
+            let want = self
+                .ports
+                .get(name)
+                .and_then(|p| render_port(p, &ctx))
+                .map(|(_, r)| r);
+            put("Port_Binding", self.ids.pb(name), want);
+        }
+        for (dp, name) in &dirty.mcs {
+            let want = self
+                .mcs
+                .get(&(*dp, name.clone()))
+                .and_then(|(key, members)| {
+                    render_multicast_group(*dp, name, *key, members.keys(), &ctx).map(|(_, r)| r)
+                });
+            put("Multicast_Group", multicast_group_uuid(*dp, name), want);
+        }
+        for dp in &dirty.ip_mcast {
+            let want = self
+                .ip_mcast
+                .get(dp)
+                .and_then(|ms| ms.iter().min())
+                .and_then(|m| render_ip_multicast(m, &ctx))
+                .map(|(_, r)| r);
+            let u = self
+                .ids
+                .keyed("IP_Multicast", &self.ids.dp(*dp).to_string());
+            put("IP_Multicast", u, want);
+        }
+        for name in &dirty.address_sets {
+            let want = self
+                .address_sets
+                .get(name)
+                .and_then(|a| a.iter().min())
+                .map(|a| render_address_set(a, &self.ids).1);
+            put("Address_Set", self.ids.keyed("Address_Set", name), want);
+        }
+        for name in &dirty.ha {
+            let old = self.ha_members.remove(name).unwrap_or_default();
+            let rendered = self
+                .ha
+                .get(name)
+                .and_then(|gs| gs.iter().min())
+                .map(|g| render_ha_group(g, &ctx));
+            let mut new_members = Vec::new();
+            match rendered {
+                Some((u, r, members)) => {
+                    put("HA_Chassis_Group", u, Some(r));
+                    for (mu, mr) in members {
+                        new_members.push(mu);
+                        put("HA_Chassis", mu, Some(mr));
+                    }
+                    self.ha_members.insert(name.clone(), new_members.clone());
+                }
+                None => put(
+                    "HA_Chassis_Group",
+                    self.ids.keyed("HA_Chassis_Group", name),
+                    None,
+                ),
+            }
+            for u in old.into_iter().filter(|u| !new_members.contains(u)) {
+                put("HA_Chassis", u, None);
+            }
+        }
+
+        // Flows, then the groups they use.
+        for k in &dirty.flows {
+            let new = self.flows.get(k).and_then(|fs| render_flow(fs, &ctx));
+            let old = self.emitted.remove(k);
+            if let Some((_, Some(gk))) = &old {
+                if let Some(e) = self.groups.get_mut(gk) {
+                    e.1 -= 1;
+                }
+                dirty.groups.insert(gk.clone());
+            }
+            let new_uuid = new.as_ref().map(|(u, _, _)| *u);
+            if let Some((ou, _)) = &old
+                && Some(*ou) != new_uuid
+            {
+                put("Logical_Flow", *ou, None);
+            }
+            if let Some((u, r, g)) = new {
+                let gk = g.map(|g| {
+                    let key = g.key.clone();
+                    self.groups.entry(key.clone()).or_insert((g, 0)).1 += 1;
+                    dirty.groups.insert(key.clone());
+                    key
+                });
+                put("Logical_Flow", u, Some(r));
+                self.emitted.insert(k.clone(), (u, gk));
+            }
+        }
+        for gk in &dirty.groups {
+            let Some((spec, n)) = self.groups.get(gk) else {
+                continue;
+            };
+            let (u, r) = render_dp_group(spec, &ctx);
+            if *n == 0 {
+                put("Logical_DP_Group", u, None);
+                self.groups.remove(gk);
+            } else {
+                put("Logical_DP_Group", u, Some(r));
+            }
+        }
+        ops
+    }
+}
