@@ -159,10 +159,8 @@ pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
     let svc_ok = nb_opts
         .get("svc_monitor_mac")
         .is_some_and(|m| rules::sb::sb_global::scan_hex_bytes(m, 6).is_some());
-    if !svc_ok {
-        if let Some(v) = s.sb_options.get("svc_monitor_mac") {
-            opts.insert("svc_monitor_mac".into(), v.clone());
-        }
+    if !svc_ok && let Some(v) = s.sb_options.get("svc_monitor_mac") {
+        opts.insert("svc_monitor_mac".into(), v.clone());
     }
     if opts != nb_opts || global.is_none() {
         set.insert(
@@ -175,11 +173,11 @@ pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
     if s.nb_cfg_copied {
         set.insert("nb_cfg_timestamp".into(), Datum::int(s.now_ms));
     }
-    if let Some(cfg) = s.cur_cfg.filter(|c| *c != 0) {
-        if get("sb_cfg").and_then(|d| d.as_int()).unwrap_or(0) != cfg {
-            set.insert("sb_cfg".into(), Datum::int(cfg));
-            set.insert("sb_cfg_timestamp".into(), Datum::int(s.now_ms));
-        }
+    if let Some(cfg) = s.cur_cfg.filter(|c| *c != 0)
+        && get("sb_cfg").and_then(|d| d.as_int()).unwrap_or(0) != cfg
+    {
+        set.insert("sb_cfg".into(), Datum::int(cfg));
+        set.insert("sb_cfg_timestamp".into(), Datum::int(s.now_ms));
     }
 
     // hv_cfg: the lowest nb_cfg the (non-remote) chassis have caught up with.
