@@ -248,3 +248,55 @@ fn one_active_instance_and_pause_resume() {
     assert_eq!(lab.appctl(active, &["sb-connection-status"]), "connected\n");
     assert_eq!(lab.appctl(active, &["nb-connection-status"]), "connected\n");
 }
+
+#[test]
+fn converges_after_the_sb_server_restarts() {
+    let mut lab = Lab::with_ovn_dd();
+    lab.script(SEED);
+    lab.sync();
+    let before = keys(&lab.sb());
+    let flows = lab.dump_flows();
+    // Stop the SB server, change the NB meanwhile, start the SB server again.
+    lab.stop("sb", "TERM");
+    lab.nbctl(&["lsp-add", "network2", "vm5"]);
+    lab.nbctl(&["lsp-del", "vm2"]);
+    let sb_file = lab.sb_file();
+    lab.server("sb", &sb_file);
+    lab.nbctl(&["--wait=sb", "--timeout=30", "sync"]);
+    let after = keys(&lab.sb());
+    for (name, key) in &before {
+        if name != "vm2" {
+            assert!(
+                after.contains(&(name.clone(), *key)),
+                "{name} lost key {key}: {after:?}"
+            );
+        }
+    }
+    assert!(after.iter().any(|(n, _)| n == "vm5"), "{after:?}");
+    assert!(!after.iter().any(|(n, _)| n == "vm2"), "{after:?}");
+    assert_ne!(lab.dump_flows(), flows);
+    // The same as the real ovn-northd computes for this NB.
+    let c = Lab::with_northd_on(&lab.nb_file());
+    c.script("ovn-sbctl chassis-add worker1 geneve 127.0.0.2\novn-sbctl chassis-add worker2 geneve 127.0.0.3");
+    c.sync();
+    assert_same_flows(&c.dump_flows(), &lab.dump_flows(), "after the SB restart");
+    assert_eq!(lab.appctl("dd", &["sb-connection-status"]), "connected\n");
+}
+
+#[test]
+fn vjsonrpc_logs_each_transaction_as_ovn_northd_does() {
+    let mut lab = Lab::databases_only();
+    lab.start_ovn_dd_with("dd", &["-vjsonrpc"]);
+    lab.nbctl(&["--wait=sb", "--timeout=30", "ls-add", "sw0"]);
+    let log = std::fs::read_to_string(lab.dir.path().join("dd.log")).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("|jsonrpc|DBG|") && l.contains("send request, method=\"transact\""))
+        .unwrap_or_else(|| panic!("no transact request logged:\n{log}"));
+    assert!(line.contains("sb.sock: send request"), "{line}");
+    assert!(log.contains("received reply, result="), "{log}");
+    assert!(
+        log.contains("received notification, method=\"update3\""),
+        "{log}"
+    );
+}

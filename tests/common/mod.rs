@@ -87,6 +87,11 @@ impl Lab {
 
     /// Starts `ovn-dd northd` (detached) as `<dir>/<tag>.{pid,log,ctl}`.
     pub fn start_ovn_dd(&mut self, tag: &str) {
+        self.start_ovn_dd_with(tag, &[]);
+    }
+
+    /// Same, with more command-line arguments.
+    pub fn start_ovn_dd_with(&mut self, tag: &str, extra: &[&str]) {
         let d = self.dir.path().to_path_buf();
         let mut cmd = Command::new(ovn_dd());
         cmd.arg("northd").args([
@@ -98,6 +103,7 @@ impl Lab {
             &format!("--ovnnb-db=unix:{}", d.join("nb.sock").display()),
             &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
         ]);
+        cmd.args(extra);
         self.daemon(&mut cmd, &format!("{tag}.pid"));
     }
 

@@ -198,6 +198,8 @@ pub struct Connection {
     pending: Pending,
     next_id: u64,
     reader: tokio::task::JoinHandle<()>,
+    /// The remote, for log lines.
+    name: Arc<Mutex<Arc<str>>>,
     /// Notifications in arrival order; the last item is the error that ended the stream.
     /// The queue is bounded: a consumer that falls behind stops the reading (and so the
     /// server), rather than letting memory grow.
@@ -219,11 +221,11 @@ impl Connection {
                 .await
                 .map_err(|e| Error::Io(format!("{remote}: {e}")))?;
             let (r, w) = s.into_split();
-            Ok(Connection::with_probe(r, w, probe))
+            Ok(Connection::with_probe(r, w, probe).named(remote))
         } else if let Some(addr) = remote.strip_prefix("tcp:") {
             let s = tcp_connect(remote, addr).await?;
             let (r, w) = s.into_split();
-            Ok(Connection::with_probe(r, w, probe))
+            Ok(Connection::with_probe(r, w, probe).named(remote))
         } else if let Some(addr) = remote.strip_prefix("ssl:") {
             let Some(tls) = &transport.tls else {
                 return Err(Error::Io(format!(
@@ -233,7 +235,7 @@ impl Connection {
             let s = tcp_connect(remote, addr).await?;
             let s = super::tls::handshake(tls, remote, addr, s).await?;
             let (r, w) = tokio::io::split(s);
-            Ok(Connection::with_probe(r, w, probe))
+            Ok(Connection::with_probe(r, w, probe).named(remote))
         } else {
             Err(Error::Io(format!("unsupported remote {remote:?}")))
         }
@@ -265,11 +267,21 @@ impl Connection {
             }
         });
         let reader_pending = pending.clone();
+        let name: Arc<Mutex<Arc<str>>> = Arc::new(Mutex::new(Arc::from("stream")));
+        let reader_name = name.clone();
         // The reader holds the writer channel weakly, so that dropping the Connection
         // ends the writer task and closes the stream.
         let echo_out = out.downgrade();
         let reader = tokio::spawn(async move {
-            let err = read_loop(reader, probe, &reader_pending, &echo_out, &note_tx).await;
+            let err = read_loop(
+                reader,
+                probe,
+                &reader_name,
+                &reader_pending,
+                &echo_out,
+                &note_tx,
+            )
+            .await;
             let waiting: Vec<_> = {
                 let mut w = reader_pending.lock().unwrap();
                 w.closed = Some(err.clone());
@@ -285,8 +297,15 @@ impl Connection {
             pending,
             next_id: 0,
             reader,
+            name,
             notifications,
         }
+    }
+
+    /// Names the connection (its remote) in `jsonrpc` debug log lines.
+    pub fn named(self, remote: &str) -> Connection {
+        *self.name.lock().unwrap() = Arc::from(remote);
+        self
     }
 
     /// Sends a request and waits for its reply: the `result`, or the `error` as
@@ -302,6 +321,11 @@ impl Connection {
             }
             w.calls.insert(id, tx);
         }
+        let name = self.name.lock().unwrap().clone();
+        tracing::debug!(
+            target: "jsonrpc",
+            "{name}: send request, method=\"{method}\", params={params}, id={id}"
+        );
         self.send(&json!({"method": method, "params": params, "id": id}))?;
         rx.await.map_err(|_| Error::Disconnected)?
     }
@@ -328,6 +352,7 @@ impl Drop for Connection {
 async fn read_loop(
     mut reader: impl AsyncRead + Unpin,
     probe: Option<Duration>,
+    name: &Mutex<Arc<str>>,
     pending: &Pending,
     out: &mpsc::WeakUnboundedSender<Vec<u8>>,
     notes: &mpsc::Sender<Result<Notification, Error>>,
@@ -367,6 +392,7 @@ async fn read_loop(
             return e;
         }
         for m in msgs.drain(..) {
+            log_received(&name.lock().unwrap(), &m);
             match dispatch(m, pending, out) {
                 Err(e) => return e,
                 Ok(Some(n)) => {
@@ -377,6 +403,30 @@ async fn read_loop(
                 Ok(None) => {}
             }
         }
+    }
+}
+
+/// A `jsonrpc` debug line for a received message, in the words of OVS's jsonrpc.c.
+fn log_received(name: &str, m: &Value) {
+    // The arguments are formatted only when the line is enabled.
+    let none = Value::Null;
+    let id = m.get("id").unwrap_or(&none);
+    if let Some(method) = m.get("method") {
+        let params = m.get("params").unwrap_or(&none);
+        let kind = if id.is_null() {
+            "notification"
+        } else {
+            "request"
+        };
+        tracing::debug!(
+            target: "jsonrpc",
+            "{name}: received {kind}, method={method}, params={params}, id={id}"
+        );
+    } else if let Some(e) = m.get("error").filter(|e| !e.is_null()) {
+        tracing::debug!(target: "jsonrpc", "{name}: received error, error={e}, id={id}");
+    } else {
+        let r = m.get("result").unwrap_or(&none);
+        tracing::debug!(target: "jsonrpc", "{name}: received reply, result={r}, id={id}");
     }
 }
 
