@@ -383,7 +383,7 @@ async fn oversized_message_is_an_error_without_unbounded_buffering() {
         let mut p = Peer::new(s);
         let _ = p.read().await;
         let mut s = p.s;
-        // An endless string: the client must give up at its 64 MiB cap.
+        // An endless string: the client must give up at its (here 64 MiB) cap.
         let _ = s.write_all(br#"{"id":1,"result":""#).await;
         let chunk = vec![b'x'; 1 << 20];
         for _ in 0..80 {
@@ -394,7 +394,11 @@ async fn oversized_message_is_an_error_without_unbounded_buffering() {
         panic!("client read 80 MiB of one message");
     })
     .await;
-    let mut c = Client::connect(&remote).await.unwrap();
+    let transport = adapters::client::Transport {
+        max_message: 64 << 20,
+        ..Default::default()
+    };
+    let mut c = Client::connect_with(&remote, &transport).await.unwrap();
     let e = c.list_dbs().await.unwrap_err();
     assert!(
         matches!(&e, Error::Protocol(m) if m.contains("longer than")),

@@ -11,17 +11,31 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-/// The largest message accepted from a server; a longer one closes the connection.
-pub const MAX_MESSAGE: usize = 64 << 20;
+/// The largest message accepted from a server by default; a longer one closes the
+/// connection. A monitor reply or an update for a large Southbound runs to hundreds of
+/// megabytes (270k logical flows inserted in one transaction come back as ~100 MB).
+pub const MAX_MESSAGE: usize = 4 << 30;
 
 /// How many notifications may wait for the consumer before reading pauses.
 const NOTIFICATION_QUEUE: usize = 256;
 
-/// How to reach a server: TLS settings for `ssl:` remotes, and the inactivity probe.
-#[derive(Clone, Default)]
+/// How to reach a server: TLS settings for `ssl:` remotes, the inactivity probe and the
+/// largest message accepted.
+#[derive(Clone)]
 pub struct Transport {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     pub probe: Option<Duration>,
+    pub max_message: usize,
+}
+
+impl Default for Transport {
+    fn default() -> Transport {
+        Transport {
+            tls: None,
+            probe: None,
+            max_message: MAX_MESSAGE,
+        }
+    }
 }
 
 async fn tcp_connect(remote: &str, addr: &str) -> Result<tokio::net::TcpStream, Error> {
@@ -200,6 +214,8 @@ pub struct Connection {
     reader: tokio::task::JoinHandle<()>,
     /// The remote, for log lines.
     name: Arc<Mutex<Arc<str>>>,
+    /// The largest message accepted.
+    limit: Arc<std::sync::atomic::AtomicUsize>,
     /// Notifications in arrival order; the last item is the error that ended the stream.
     /// The queue is bounded: a consumer that falls behind stops the reading (and so the
     /// server), rather than letting memory grow.
@@ -221,11 +237,15 @@ impl Connection {
                 .await
                 .map_err(|e| Error::Io(format!("{remote}: {e}")))?;
             let (r, w) = s.into_split();
-            Ok(Connection::with_probe(r, w, probe).named(remote))
+            Ok(Connection::with_probe(r, w, probe)
+                .named(remote)
+                .limited(transport.max_message))
         } else if let Some(addr) = remote.strip_prefix("tcp:") {
             let s = tcp_connect(remote, addr).await?;
             let (r, w) = s.into_split();
-            Ok(Connection::with_probe(r, w, probe).named(remote))
+            Ok(Connection::with_probe(r, w, probe)
+                .named(remote)
+                .limited(transport.max_message))
         } else if let Some(addr) = remote.strip_prefix("ssl:") {
             let Some(tls) = &transport.tls else {
                 return Err(Error::Io(format!(
@@ -235,7 +255,9 @@ impl Connection {
             let s = tcp_connect(remote, addr).await?;
             let s = super::tls::handshake(tls, remote, addr, s).await?;
             let (r, w) = tokio::io::split(s);
-            Ok(Connection::with_probe(r, w, probe).named(remote))
+            Ok(Connection::with_probe(r, w, probe)
+                .named(remote)
+                .limited(transport.max_message))
         } else {
             Err(Error::Io(format!("unsupported remote {remote:?}")))
         }
@@ -269,6 +291,8 @@ impl Connection {
         let reader_pending = pending.clone();
         let name: Arc<Mutex<Arc<str>>> = Arc::new(Mutex::new(Arc::from("stream")));
         let reader_name = name.clone();
+        let limit = Arc::new(std::sync::atomic::AtomicUsize::new(MAX_MESSAGE));
+        let reader_limit = limit.clone();
         // The reader holds the writer channel weakly, so that dropping the Connection
         // ends the writer task and closes the stream.
         let echo_out = out.downgrade();
@@ -276,6 +300,7 @@ impl Connection {
             let err = read_loop(
                 reader,
                 probe,
+                &reader_limit,
                 &reader_name,
                 &reader_pending,
                 &echo_out,
@@ -298,8 +323,15 @@ impl Connection {
             next_id: 0,
             reader,
             name,
+            limit,
             notifications,
         }
+    }
+
+    /// Sets the largest message accepted (before the first message arrives).
+    pub fn limited(self, max: usize) -> Connection {
+        self.limit.store(max, std::sync::atomic::Ordering::Relaxed);
+        self
     }
 
     /// Names the connection (its remote) in `jsonrpc` debug log lines.
@@ -352,12 +384,14 @@ impl Drop for Connection {
 async fn read_loop(
     mut reader: impl AsyncRead + Unpin,
     probe: Option<Duration>,
+    limit: &std::sync::atomic::AtomicUsize,
     name: &Mutex<Arc<str>>,
     pending: &Pending,
     out: &mpsc::WeakUnboundedSender<Vec<u8>>,
     notes: &mpsc::Sender<Result<Notification, Error>>,
 ) -> Error {
     let mut framer = Framer::new(MAX_MESSAGE);
+    let mut limit_set = false;
     let mut buf = vec![0u8; 64 << 10];
     let mut msgs = Vec::new();
     let mut probed = false;
@@ -388,6 +422,10 @@ async fn read_loop(
             Err(e) => return e.into(),
         };
         probed = false;
+        if !limit_set {
+            framer.max = limit.load(std::sync::atomic::Ordering::Relaxed);
+            limit_set = true;
+        }
         if let Err(e) = framer.feed(&buf[..n], &mut msgs) {
             return e;
         }

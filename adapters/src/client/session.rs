@@ -186,7 +186,10 @@ impl Session {
             .map(|t| (t.to_string(), Value::Null))
             .collect();
         Ok(Session {
-            transport: Transport { tls, probe: None },
+            transport: Transport {
+                tls,
+                ..Transport::default()
+            },
             db: db.to_string(),
             replica: Replica::new(Default::default()),
             requests,
@@ -415,8 +418,8 @@ impl Session {
     /// nothing in the session (so that it can be cancelled).
     async fn open(&self, remote: &str) -> Result<Opened, Error> {
         let transport = Transport {
-            tls: self.transport.tls.clone(),
             probe: self.opts.probe_for(remote),
+            ..self.transport.clone()
         };
         let mut client = Client::connect_with(remote, &transport).await?;
         let mut server = None;
