@@ -188,8 +188,14 @@ impl Lab {
         )
     }
 
-    /// `ovn-nbctl --wait=sb sync`, failing as soon as the northd exits.
-    pub fn sync_while_northd_runs(&mut self) -> Result<(), String> {
+    /// The SB's standalone database file.
+    pub fn sb_file(&self) -> PathBuf {
+        self.dir.join("sb.db")
+    }
+
+    /// `ovn-nbctl --wait=sb sync`, failing as soon as the northd exits; `tick` runs every
+    /// few milliseconds while it waits.
+    pub fn sync_while_northd_runs(&mut self, tick: &mut dyn FnMut()) -> Result<(), String> {
         let mut sync = Command::new("ovn-nbctl")
             .arg(format!("--db={}", self.nb_sock()))
             .args(["--wait=sb", &format!("--timeout={WAIT_TIMEOUT_S}"), "sync"])
@@ -209,6 +215,7 @@ impl Lab {
                 let _ = sync.wait();
                 return Err(e);
             }
+            tick();
             std::thread::sleep(Duration::from_millis(2));
         }
     }
