@@ -152,7 +152,17 @@ fn seed_control_plane_matches_ovn_northd() {
         "{}",
         dd.nbctl(&["get", "NB_Global", ".", "options"])
     );
-    assert_eq!(dd.appctl("dd", &["status"]), "Status: active\n",);
+    assert_eq!(dd.appctl("dd", &["status"]), "Status: active\n");
+    // Once written, logical flows are no longer held in the SB replica.
+    let mem = dd.appctl("dd", &["memory/show"]);
+    let sb_rows: usize = mem
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("sb-rows:"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{mem}"));
+    let flows = dd.sbctl(&["--bare", "--columns=_uuid", "list", "Logical_Flow"]);
+    let flows = flows.lines().filter(|l| !l.is_empty()).count();
+    assert!(flows > 100 && sb_rows < flows, "{mem} with {flows} flows");
 }
 
 #[test]

@@ -43,15 +43,71 @@ pub struct Layout {
     flows_by_dp: HashMap<Uuid, HashSet<FlowKey>>,
     wide_switches: HashSet<FlowKey>,
     wide_routers: HashSet<FlowKey>,
-    /// The Logical_Flow row written for each key, and its group's key.
-    emitted: HashMap<FlowKey, (DbUuid, Option<String>)>,
-    /// Logical_DP_Groups in use: what they stand for and how many flows use them.
-    groups: HashMap<String, (GroupSpec, usize)>,
+    /// The Logical_Flow row written for each key, its group's key and a hash of its
+    /// content. Logical_Flow and Logical_DP_Group rows are compared with what was
+    /// written, not with the replica, which need not hold them (see `northd::blind`).
+    emitted: HashMap<FlowKey, (DbUuid, Option<String>, u64)>,
+    /// Logical_DP_Groups in use: what they stand for, how many flows use them, and a hash
+    /// of the row written (none yet).
+    groups: HashMap<String, (GroupSpec, usize, Option<u64>)>,
     ha: BTreeMap<Istr, Vec<Arc<HaGroupRow>>>,
     ha_members: HashMap<Istr, Vec<DbUuid>>,
     ip_mcast: BTreeMap<Uuid, Vec<Arc<IpMulticastRow>>>,
     address_sets: BTreeMap<Istr, Vec<Arc<AddressSetRow>>>,
     options: BTreeMap<Istr, Istr>,
+    /// Chassis changed: re-render every port and HA group in the next round.
+    chassis_changed: bool,
+}
+
+/// A hash of a row's content.
+fn row_hash(db: &Database, table: &str, row: &Row) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    db.schema.row_to_json(table, row).to_string().hash(&mut h);
+    h.finish()
+}
+
+/// The operation turning a row northd wrote with content hash `had` (none: absent) into
+/// `want`, and the hash of what is there afterwards. An update rewrites every column.
+fn own_op(
+    db: &Database,
+    table: &str,
+    u: DbUuid,
+    want: Option<&Row>,
+    had: Option<u64>,
+) -> (Option<Value>, Option<u64>) {
+    use adapters::client::ops;
+    let by_uuid = || vec![ops::cond("_uuid", "==", ops::uuid(u))];
+    match (want, had) {
+        (None, None) => (None, None),
+        (None, Some(_)) => (Some(ops::delete(table, by_uuid())), None),
+        (Some(row), had) => {
+            let h = row_hash(db, table, row);
+            let op = match had {
+                None => Some(ops::insert(
+                    table,
+                    db.schema.row_to_json(table, row),
+                    Some(u),
+                    None,
+                )),
+                Some(old) if old == h => None,
+                Some(_) => {
+                    let cols = db.schema.tables.get(table).into_iter().flatten();
+                    let all: serde_json::Map<String, Value> = cols
+                        .map(|(c, t)| {
+                            let d = row
+                                .get(c)
+                                .cloned()
+                                .unwrap_or_else(|| adapters::Datum::default_of(t));
+                            (c.clone(), d.to_json())
+                        })
+                        .collect();
+                    Some(ops::update(table, by_uuid(), Value::Object(all)))
+                }
+            };
+            (op, Some(h))
+        }
+    }
 }
 
 #[derive(Default)]
@@ -78,6 +134,16 @@ fn add_arc<K: Ord, T: PartialEq>(m: &mut BTreeMap<K, Vec<Arc<T>>>, k: K, v: Arc<
 }
 
 impl Layout {
+    /// Takes the SB Chassis rows as they are now (port bindings and HA chassis refer to
+    /// them by UUID).
+    pub fn set_chassis(&mut self, sb: &Database) {
+        let chassis = chassis_by_name(sb);
+        if chassis != self.chassis {
+            self.chassis = chassis;
+            self.chassis_changed = true;
+        }
+    }
+
     /// The SB_Global options the rules want.
     pub fn options(&self) -> BTreeMap<String, String> {
         self.options
@@ -108,15 +174,20 @@ impl Layout {
             ha_groups: &ha_names,
         };
         let mut emitted = HashMap::new();
-        let mut groups: HashMap<String, (GroupSpec, usize)> = HashMap::new();
+        let mut groups: HashMap<String, (GroupSpec, usize, Option<u64>)> = HashMap::new();
         for (k, fs) in &l.flows {
-            if let Some((u, _, g)) = render_flow(fs, &ctx) {
+            if let Some((u, r, g)) = render_flow(fs, &ctx) {
                 let gk = g.map(|g| {
                     let key = g.key.clone();
-                    groups.entry(key.clone()).or_insert((g, 0)).1 += 1;
+                    let e = groups.entry(key.clone()).or_insert_with(|| {
+                        let (_, gr) = render_dp_group(&g, &ctx);
+                        let h = row_hash(sb, "Logical_DP_Group", &gr);
+                        (g, 0, Some(h))
+                    });
+                    e.1 += 1;
                     key
                 });
-                emitted.insert(k.clone(), (u, gk));
+                emitted.insert(k.clone(), (u, gk, row_hash(sb, "Logical_Flow", &r)));
             }
         }
         let mut ha_members = HashMap::new();
@@ -269,6 +340,10 @@ impl Layout {
             self.index(o, *d, &mut dirty);
         }
 
+        if std::mem::take(&mut self.chassis_changed) {
+            dirty.ports.extend(self.ports.keys().cloned());
+            dirty.ha.extend(self.ha.keys().cloned());
+        }
         // What depends on what changed.
         for dp in &dirty.dps {
             if let Some(ks) = self.flows_by_dp.get(dp) {
@@ -288,7 +363,7 @@ impl Layout {
             dirty.groups.extend(
                 self.groups
                     .iter()
-                    .filter(|(_, (g, _))| g.some.contains(dp))
+                    .filter(|(_, (g, _, _))| g.some.contains(dp))
                     .map(|(k, _)| k.clone()),
             );
         }
@@ -296,7 +371,7 @@ impl Layout {
             dirty.groups.extend(
                 self.groups
                     .iter()
-                    .filter(|(_, (g, _))| g.switches)
+                    .filter(|(_, (g, _, _))| g.switches)
                     .map(|(k, _)| k.clone()),
             );
             // With one switch or none, switch-wide flows name it directly.
@@ -308,7 +383,7 @@ impl Layout {
             dirty.groups.extend(
                 self.groups
                     .iter()
-                    .filter(|(_, (g, _))| g.routers)
+                    .filter(|(_, (g, _, _))| g.routers)
                     .map(|(k, _)| k.clone()),
             );
             if old_routers <= 1 || self.routers.len() <= 1 {
@@ -423,43 +498,52 @@ impl Layout {
             }
         }
 
-        // Flows, then the groups they use.
+        // Flows, then the groups they use: compared with what was written.
+        let mut own = |table: &str, u: DbUuid, want: Option<&Row>, had: Option<u64>| {
+            let (op, h) = own_op(sb, table, u, want, had);
+            ops.extend(op);
+            h
+        };
         for k in &dirty.flows {
             let new = self.flows.get(k).and_then(|fs| render_flow(fs, &ctx));
             let old = self.emitted.remove(k);
-            if let Some((_, Some(gk))) = &old {
+            if let Some((_, Some(gk), _)) = &old {
                 if let Some(e) = self.groups.get_mut(gk) {
                     e.1 -= 1;
                 }
                 dirty.groups.insert(gk.clone());
             }
             let new_uuid = new.as_ref().map(|(u, _, _)| *u);
-            if let Some((ou, _)) = &old
-                && Some(*ou) != new_uuid
-            {
-                put("Logical_Flow", *ou, None);
+            let mut had = None;
+            if let Some((ou, _, oh)) = &old {
+                if Some(*ou) == new_uuid {
+                    had = Some(*oh);
+                } else {
+                    own("Logical_Flow", *ou, None, Some(*oh));
+                }
             }
             if let Some((u, r, g)) = new {
                 let gk = g.map(|g| {
                     let key = g.key.clone();
-                    self.groups.entry(key.clone()).or_insert((g, 0)).1 += 1;
+                    self.groups.entry(key.clone()).or_insert((g, 0, None)).1 += 1;
                     dirty.groups.insert(key.clone());
                     key
                 });
-                put("Logical_Flow", u, Some(r));
-                self.emitted.insert(k.clone(), (u, gk));
+                let h = own("Logical_Flow", u, Some(&r), had).expect("a row was written");
+                self.emitted.insert(k.clone(), (u, gk, h));
             }
         }
         for gk in &dirty.groups {
-            let Some((spec, n)) = self.groups.get(gk) else {
+            let Some((spec, n, had)) = self.groups.get(gk) else {
                 continue;
             };
             let (u, r) = render_dp_group(spec, &ctx);
             if *n == 0 {
-                put("Logical_DP_Group", u, None);
+                own("Logical_DP_Group", u, None, *had);
                 self.groups.remove(gk);
             } else {
-                put("Logical_DP_Group", u, Some(r));
+                let h = own("Logical_DP_Group", u, Some(&r), *had);
+                self.groups.get_mut(gk).expect("present").2 = h;
             }
         }
         ops

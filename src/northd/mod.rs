@@ -91,6 +91,12 @@ struct State {
     layout: Option<layout::Layout>,
     /// Output changes not yet written.
     round_out: Vec<(rules::output::Output, isize)>,
+    /// Logical_Flow rows are not monitored: after a full write the layout knows them,
+    /// and the replica need not hold hundreds of thousands of rows (nor the echo of our
+    /// own writes). Any resynchronisation monitors them again first.
+    blind: bool,
+    /// SB Chassis rows changed since the last write.
+    chassis_dirty: bool,
     nb_dirty: bool,
     cur_cfg: Option<i64>,
     nb_cfg_copied: bool,
@@ -124,6 +130,8 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         sb_dirty: true,
         layout: None,
         round_out: Vec::new(),
+        blind: false,
+        chassis_dirty: false,
         nb_dirty: true,
         cur_cfg: None,
         nb_cfg_copied: false,
@@ -253,15 +261,27 @@ impl State {
                         "ovn-northd lock lost. This ovn-northd instance is now on standby."
                     );
                 }
+                // A standby follows every row, ready to take over.
+                if self.blind {
+                    self.see_flows(sb).await;
+                    if let Some(e) = sb.force_reconnect("monitoring logical flows again") {
+                        Box::pin(self.sb_event(e, sb)).await;
+                    }
+                }
                 return;
             }
-            Event::Disconnected { .. } => return,
+            Event::Disconnected { .. } => {
+                if self.blind {
+                    self.see_flows(sb).await;
+                }
+                return;
+            }
         };
         let db = sb.replica();
         let touches = |t: &str| delta.iter().any(|(tt, _, _)| tt == t);
         if touches("Chassis") {
             // Port bindings and HA chassis refer to chassis rows.
-            self.sb_dirty = true;
+            self.chassis_dirty = true;
         }
         if touches("Chassis") || touches("Encap") {
             let mut seen = Vec::new();
@@ -288,6 +308,14 @@ impl State {
         {
             self.nb_dirty = true;
         }
+    }
+
+    /// Monitors Logical_Flow rows again (from the next connection).
+    async fn see_flows(&mut self, sb: &mut Session) {
+        self.blind = false;
+        let _ = sb
+            .set_condition("Logical_Flow", serde_json::Value::Null)
+            .await;
     }
 
     fn active(&self, sb: &Session) -> bool {
@@ -346,6 +374,20 @@ impl State {
         let sb_cfg = sync::sb_nb_cfg(sb.replica());
         let have_global = !sb.replica().table("SB_Global").is_empty();
         let full = self.sb_dirty || self.layout.is_none() || !have_global;
+        if full && self.blind {
+            // A full comparison needs every row: monitor them again and come back once
+            // the new connection has sent them.
+            self.see_flows(sb).await;
+            if let Some(e) = sb.force_reconnect("resynchronising the Southbound") {
+                self.sb_event(e, sb).await;
+            }
+            return;
+        }
+        if std::mem::take(&mut self.chassis_dirty)
+            && let Some(l) = self.layout.as_mut()
+        {
+            l.set_chassis(sb.replica());
+        }
         let ops = if full {
             let want = self.northd.state().to_database(
                 sb.replica().schema.clone(),
@@ -388,6 +430,11 @@ impl State {
                 self.northd.state().rows(),
                 sb.replica(),
             ));
+            // From now on the layout knows every logical flow: stop monitoring them.
+            let never = serde_json::json!([false]);
+            if sb.set_condition("Logical_Flow", never).await.is_ok() {
+                self.blind = true;
+            }
         }
         self.sb_dirty = false;
         self.nb_cfg_copied = nb_cfg != sb_cfg;

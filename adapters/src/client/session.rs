@@ -132,8 +132,10 @@ pub struct Session {
     transport: Transport,
     db: String,
     pub replica: Replica,
-    /// Monitor requests by table: columns and, when set, a `where` condition.
+    /// The monitored tables with their `where` conditions (`Null`: every row); with
+    /// `all_tables`, every table of the schema, conditions for some.
     requests: BTreeMap<String, Value>,
+    all_tables: bool,
     monitor_id: Value,
     live: Option<Live>,
     method: MonitorMethod,
@@ -181,7 +183,7 @@ impl Session {
         if opts.shuffle {
             shuffle(&mut order);
         }
-        let requests = tables
+        let requests: BTreeMap<String, Value> = tables
             .iter()
             .map(|t| (t.to_string(), Value::Null))
             .collect();
@@ -192,6 +194,7 @@ impl Session {
             },
             db: db.to_string(),
             replica: Replica::new(Default::default()),
+            all_tables: requests.is_empty(),
             requests,
             monitor_id: json!(db),
             live: None,
@@ -464,7 +467,7 @@ impl Session {
         for (t, cols) in &schema.tables {
             let cond = match self.requests.get(t) {
                 Some(c) => c,
-                None if self.requests.is_empty() => &Value::Null,
+                None if self.all_tables => &Value::Null,
                 None => continue,
             };
             let cols: Vec<&String> = cols.keys().collect();
@@ -544,7 +547,7 @@ impl Session {
     /// `monitor_cond_change` and answers with an update, reported as an
     /// [`Event::Delta`]; otherwise the condition applies from the next connection.
     pub async fn set_condition(&mut self, table: &str, cond: Value) -> Result<(), Error> {
-        if !self.requests.contains_key(table) {
+        if !self.all_tables && !self.requests.contains_key(table) {
             return Err(Error::Protocol(format!("table {table} is not monitored")));
         }
         self.requests.insert(table.to_string(), cond.clone());
