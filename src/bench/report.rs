@@ -700,7 +700,7 @@ mod tests {
         let md = to_markdown(&r);
         assert!(md.contains("| metric | A | B | B/A |"), "{md}");
         assert!(
-            md.contains("| lsp-add | 2 | 4 | 2 | 2 | 4 | 2 | 4 | 2 | 4 |"),
+            md.contains("| lsp-add | 2 | 4 | 2 | 2 | 4 | 2 | 4 | 2 | 2 | 4 |"),
             "{md}"
         );
         assert!(
