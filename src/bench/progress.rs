@@ -41,16 +41,14 @@ pub fn render(
     cols: usize,
 ) -> String {
     let secs = elapsed.as_secs_f64();
-    let mut s = if total == 0 {
-        format!("{label} {} {secs:.1}s", SPINNER[spin % SPINNER.len()])
-    } else {
-        const W: usize = 24;
-        let filled = (done.min(total) * W) / total;
-        format!(
+    const W: usize = 24;
+    let mut s = match (done.min(total) * W).checked_div(total) {
+        None => format!("{label} {} {secs:.1}s", SPINNER[spin % SPINNER.len()]),
+        Some(filled) => format!(
             "{label} [{}{}] {done}/{total} {secs:.1}s",
             "#".repeat(filled),
             "-".repeat(W - filled)
-        )
+        ),
     };
     if !note.is_empty() {
         s.push(' ');

@@ -339,11 +339,17 @@ fn run_cols(runs: usize, what: &[&str], with_ratio: &[bool]) -> Vec<String> {
     h
 }
 
-/// Values per run for each metric, with the B/A ratio after a pair when its `with_ratio`.
-fn run_vals(runs: &[Run], f: &[&dyn Fn(&Run) -> f64], with_ratio: &[bool]) -> Vec<String> {
+/// Values per run for each of `n` metrics (`f(run, metric)`), with the B/A ratio after a
+/// pair when its `with_ratio`.
+fn run_vals(
+    runs: &[Run],
+    n: usize,
+    f: &dyn Fn(&Run, usize) -> f64,
+    with_ratio: &[bool],
+) -> Vec<String> {
     let mut v = Vec::new();
-    for (g, &with_ratio) in f.iter().zip(with_ratio) {
-        let xs: Vec<f64> = runs.iter().map(g).collect();
+    for (i, &with_ratio) in with_ratio.iter().enumerate().take(n) {
+        let xs: Vec<f64> = runs.iter().map(|r| f(r, i)).collect();
         v.extend(xs.iter().map(|&x| num(x)));
         if with_ratio && let [a, b] = xs[..] {
             v.push(num(ratio(a, b)));
@@ -400,13 +406,13 @@ fn scale_markdown(sc: &Scale) -> String {
         let rows: Vec<Vec<String>> = names
             .iter()
             .map(|name| {
-                let cols: Vec<Box<dyn Fn(&Run) -> f64>> = fs
-                    .iter()
-                    .map(|f| Box::new(move |r: &Run| r.of(name, f)) as Box<dyn Fn(&Run) -> f64>)
-                    .collect();
-                let refs: Vec<&dyn Fn(&Run) -> f64> = cols.iter().map(|b| b.as_ref()).collect();
                 let mut r = vec![name.to_string()];
-                r.extend(run_vals(runs, &refs, ratio));
+                r.extend(run_vals(
+                    runs,
+                    fs.len(),
+                    &|run, i| run.of(name, fs[i]),
+                    ratio,
+                ));
                 r
             })
             .collect();
@@ -536,11 +542,8 @@ pub fn to_markdown(r: &Report) -> String {
             .iter()
             .map(|sc| {
                 let mut row = vec![sc.tag(), sc.shape.ports().to_string()];
-                row.extend(run_vals(
-                    &sc.runs,
-                    &[&lsp_add_p50, &|x: &Run| x.cold_s],
-                    &[true; 2],
-                ));
+                let f = |x: &Run, i: usize| if i == 0 { lsp_add_p50(x) } else { x.cold_s };
+                row.extend(run_vals(&sc.runs, 2, &f, &[true; 2]));
                 row
             })
             .collect();
