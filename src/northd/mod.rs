@@ -397,7 +397,14 @@ impl State {
             );
             self.sb_options = sync::sb_options(&want);
             let (ops, n) = sync::sb_ops(&want, sb.replica());
+            drop(want);
             self.stats.sb_rows = (n.inserted, n.updated, n.deleted);
+            // The layout will know every logical flow: stop monitoring them before the
+            // write, so that the server does not echo them back.
+            let never = serde_json::json!([false]);
+            if sb.set_condition("Logical_Flow", never).await.is_ok() {
+                self.blind = true;
+            }
             ops
         } else {
             let layout = self.layout.as_mut().expect("checked above");
@@ -430,11 +437,6 @@ impl State {
                 self.northd.state().rows(),
                 sb.replica(),
             ));
-            // From now on the layout knows every logical flow: stop monitoring them.
-            let never = serde_json::json!([false]);
-            if sb.set_condition("Logical_Flow", never).await.is_ok() {
-                self.blind = true;
-            }
         }
         self.sb_dirty = false;
         self.nb_cfg_copied = nb_cfg != sb_cfg;
