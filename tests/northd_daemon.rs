@@ -153,6 +153,53 @@ fn seed_control_plane_matches_ovn_northd() {
         dd.nbctl(&["get", "NB_Global", ".", "options"])
     );
     assert_eq!(dd.appctl("dd", &["status"]), "Status: active\n");
+    for args in [
+        ["debug/chassis-features-list"],
+        ["is-paused"],
+        ["sb-connection-status"],
+    ] {
+        assert_eq!(
+            dd.appctl("dd", &args),
+            c.appctl("northd", &args),
+            "{args:?}"
+        );
+    }
+    c.sbctl(&[
+        "set",
+        "Chassis",
+        "worker1",
+        "other_config:ct-no-masked-label=true",
+    ]);
+    c.sbctl(&[
+        "set",
+        "Chassis",
+        "worker2",
+        "other_config:ct-no-masked-label=true",
+    ]);
+    dd.sbctl(&[
+        "set",
+        "Chassis",
+        "worker1",
+        "other_config:ct-no-masked-label=true",
+    ]);
+    dd.sbctl(&[
+        "set",
+        "Chassis",
+        "worker2",
+        "other_config:ct-no-masked-label=true",
+    ]);
+    c.sync();
+    dd.sync();
+    let features = dd.appctl("dd", &["debug/chassis-features-list"]);
+    assert!(
+        features.starts_with("ct_no_masked_label:    true\n"),
+        "{features}"
+    );
+    assert_eq!(
+        features,
+        c.appctl("northd", &["debug/chassis-features-list"])
+    );
+    assert_same_flows(&c.dump_flows(), &dd.dump_flows(), "seed with a feature");
     // Once written, logical flows are no longer held in the SB replica.
     let mem = dd.appctl("dd", &["memory/show"]);
     let sb_rows: usize = mem

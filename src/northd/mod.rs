@@ -52,6 +52,7 @@ pub const COMMANDS: &[(&str, &str, usize, usize)] = &[
     ("inc-engine/recompute", "", 0, 0),
     ("inc-engine/show-stats", "", 0, 0),
     ("memory/show", "", 0, 0),
+    ("debug/chassis-features-list", "", 0, 0),
 ];
 
 const LOCK: &str = "ovn_northd";
@@ -572,6 +573,7 @@ impl State {
                     db_rows(sb.replica())
                 ))
             }
+            "debug/chassis-features-list" => c.ok(features_list(sb.replica())),
             other => c.err(format!("\"{other}\" is not a valid command")),
         }
         false
@@ -601,6 +603,26 @@ impl State {
         }
         only_inc + only_fresh
     }
+}
+
+/// What `debug/chassis-features-list` prints: a feature is on when every chassis that
+/// is not remote has it (as the rules decide, `rules::model`).
+fn features_list(sb: &Database) -> String {
+    let mut on = [true; 3];
+    for r in sb.table("Chassis").values() {
+        let oc = sb.get("Chassis", r, "other_config").string_pairs();
+        let get = |k: &str| oc.iter().any(|(kk, v)| kk == k && v == "true");
+        if get("is-remote") {
+            continue;
+        }
+        for (i, k) in rules::model::FEATURE_KEYS.iter().take(3).enumerate() {
+            on[i] &= get(k);
+        }
+    }
+    format!(
+        "ct_no_masked_label:    {}\nct_lb_related:         {}\nmac_binding_timestamp: {}\n",
+        on[0], on[1], on[2]
+    )
 }
 
 fn connection_status(s: &Session) -> &'static str {
