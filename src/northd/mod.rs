@@ -72,6 +72,12 @@ struct Stats {
     nb_txns: u64,
     sb_rows: (usize, usize, usize),
     last_round: Duration,
+    /// Time in each phase of the last round: engine, SB write (render + transact), NB
+    /// write-backs; and of the last full SB comparison.
+    last_engine: Duration,
+    last_sb: Duration,
+    last_nb: Duration,
+    last_full: Duration,
     recompute_diffs: u64,
 }
 
@@ -98,6 +104,8 @@ struct State {
     blind: bool,
     /// SB Chassis rows changed since the last write.
     chassis_dirty: bool,
+    /// Which logical ports' `up` to look at.
+    ports: sync::PortIndex,
     nb_dirty: bool,
     cur_cfg: Option<i64>,
     nb_cfg_copied: bool,
@@ -133,6 +141,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         round_out: Vec::new(),
         blind: false,
         chassis_dirty: false,
+        ports: sync::PortIndex::default(),
         nb_dirty: true,
         cur_cfg: None,
         nb_cfg_copied: false,
@@ -217,10 +226,8 @@ impl State {
 
     fn nb_delta(&mut self, delta: &Delta, db: &Database) {
         for (table, u, change) in delta {
-            let row = match change {
-                Change::Inserted(r) | Change::Modified { new: r, .. } => Some(r),
-                Change::Deleted(_) => None,
-            };
+            let (old, row) = old_new(change);
+            self.ports.note(db, table, *u, old, row);
             let input = row.and_then(|r| nb_row_inputs(db, table, *u, r));
             self.track((Db::Nb, table.clone(), *u), input);
         }
@@ -279,10 +286,17 @@ impl State {
             }
         };
         let db = sb.replica();
+        for (table, u, change) in &delta {
+            if table == "Port_Binding" {
+                let (old, new) = old_new(change);
+                self.ports.note(db, table, *u, old, new);
+            }
+        }
         let touches = |t: &str| delta.iter().any(|(tt, _, _)| tt == t);
         if touches("Chassis") {
-            // Port bindings and HA chassis refer to chassis rows.
+            // Port bindings and HA chassis refer to chassis rows; `up` reads their options.
             self.chassis_dirty = true;
+            self.ports.all = true;
         }
         if touches("Chassis") || touches("Encap") {
             let mut seen = Vec::new();
@@ -345,7 +359,9 @@ impl State {
         if self.engine_dirty {
             self.engine_dirty = false;
             let changes = std::mem::take(&mut self.pending);
+            let te = Instant::now();
             let out = self.northd.apply(changes);
+            self.stats.last_engine = te.elapsed();
             self.stats.engine_txns += 1;
             self.round_out.extend(out);
             if self.sb_pins.is_some() {
@@ -354,18 +370,30 @@ impl State {
             }
         }
         if self.active(sb) {
+            let ts = Instant::now();
             self.write_sb(nb, sb).await;
+            self.stats.last_sb = ts.elapsed();
+            let tn = Instant::now();
             if self.nb_dirty {
                 self.write_nb(nb, sb).await;
             }
+            self.stats.last_nb = tn.elapsed();
         } else {
             // Whoever writes meanwhile, a takeover compares everything.
             self.round_out.clear();
             self.sb_dirty = true;
         }
         self.stats.last_round = t0.elapsed();
-        if self.engine_dirty {
-            // Pins still to retract: come back without waiting for an event.
+        // write_nb takes in the NB updates its transaction raced with. A new nb_cfg among
+        // them (`ovn-nbctl --wait=sb|hv`) feeds no engine input, so no event is left to
+        // bring it to SB_Global: come back for it now (the next write_sb either records
+        // it in cur_cfg or marks the SB dirty, so this does not repeat).
+        let cfg_moved = self.active(sb)
+            && !self.sb_dirty
+            && self.cur_cfg != Some(sync::nb_cfg_ipsec(nb.replica()).0);
+        if self.engine_dirty || cfg_moved {
+            // Pins still to retract, or nb_cfg to copy: come back without waiting for an
+            // event.
             Box::pin(self.round(nb, sb)).await;
         }
     }
@@ -389,6 +417,7 @@ impl State {
         {
             l.set_chassis(sb.replica());
         }
+        let t_full = Instant::now();
         let ops = if full {
             let want = self.northd.state().to_database(
                 sb.replica().schema.clone(),
@@ -400,6 +429,7 @@ impl State {
             let (ops, n) = sync::sb_ops(&want, sb.replica());
             drop(want);
             self.stats.sb_rows = (n.inserted, n.updated, n.deleted);
+            self.stats.last_full = t_full.elapsed();
             // The layout will know every logical flow: stop monitoring them before the
             // write, so that the server does not echo them back.
             let never = serde_json::json!([false]);
@@ -452,7 +482,7 @@ impl State {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        let ops = sync::nb_ops(
+        let mut ops = sync::nb_ops(
             nb.replica(),
             sb.replica(),
             &sync::NbSync {
@@ -462,6 +492,11 @@ impl State {
                 now_ms,
             },
         );
+        ops.extend(sync::lsp_up_ops(
+            nb.replica(),
+            sb.replica(),
+            &mut self.ports,
+        ));
         self.nb_cfg_copied = false;
         if ops.is_empty() {
             self.nb_dirty = false;
@@ -475,7 +510,10 @@ impl State {
                     self.nb_event(e, nb);
                 }
             }
-            Err(e) => tracing::warn!(target: "northd", "Northbound transaction failed: {e}"),
+            Err(e) => {
+                tracing::warn!(target: "northd", "Northbound transaction failed: {e}");
+                self.ports.all = true;
+            }
         }
     }
 
@@ -559,7 +597,16 @@ impl State {
                     "last SB write: {} inserted, {} updated, {} deleted",
                     s.sb_rows.0, s.sb_rows.1, s.sb_rows.2
                 );
-                let _ = writeln!(t, "last round: {:.3} ms", s.last_round.as_secs_f64() * 1e3);
+                let ms = |d: Duration| d.as_secs_f64() * 1e3;
+                let _ = writeln!(t, "last round: {:.3} ms", ms(s.last_round));
+                let _ = writeln!(
+                    t,
+                    "last round phases: engine {:.3} ms, SB write {:.3} ms, NB write-backs {:.3} ms",
+                    ms(s.last_engine),
+                    ms(s.last_sb),
+                    ms(s.last_nb)
+                );
+                let _ = writeln!(t, "last full SB comparison: {:.3} ms", ms(s.last_full));
                 let _ = writeln!(t, "recompute differences: {}", s.recompute_diffs);
                 c.ok(t)
             }
@@ -623,6 +670,14 @@ fn features_list(sb: &Database) -> String {
         "ct_no_masked_label:    {}\nct_lb_related:         {}\nmac_binding_timestamp: {}\n",
         on[0], on[1], on[2]
     )
+}
+
+fn old_new(c: &Change) -> (Option<&adapters::Row>, Option<&adapters::Row>) {
+    match c {
+        Change::Inserted(r) => (None, Some(r)),
+        Change::Deleted(r) => (Some(r), None),
+        Change::Modified { old, new } => (Some(old), Some(new)),
+    }
 }
 
 fn connection_status(s: &Session) -> &'static str {

@@ -137,9 +137,8 @@ pub struct NbSync<'a> {
     pub now_ms: i64,
 }
 
-/// The NB operations of one round: NB_Global (created when missing) options,
-/// `nb_cfg_timestamp`, `sb_cfg`, `hv_cfg`, and `Logical_Switch_Port.up` from the port
-/// bindings.
+/// The NB_Global operations of one round (the row created when missing): options,
+/// `nb_cfg_timestamp`, `sb_cfg`, `hv_cfg`.
 pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
     let mut out = Vec::new();
     let global = nb.table("NB_Global").iter().next();
@@ -225,18 +224,67 @@ pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
         Some(_) => {}
     }
 
-    // Logical_Switch_Port.up from the port bindings.
-    let lsps: HashMap<String, (&Uuid, &Row)> = nb
-        .table("Logical_Switch_Port")
-        .iter()
-        .filter_map(|(u, r)| {
-            let name = nb.get("Logical_Switch_Port", r, "name");
-            Some((name.as_str()?.to_string(), (u, r)))
-        })
-        .collect();
-    for pb in sb.table("Port_Binding").values() {
-        let name = sb.get("Port_Binding", pb, "logical_port");
-        let Some((u, lsp)) = name.as_str().and_then(|n| lsps.get(n)) else {
+    out
+}
+
+/// Logical port names to their NB Logical_Switch_Port and SB Port_Binding rows, kept
+/// from the deltas so that the `up` write-back looks at changed ports only.
+#[derive(Default)]
+pub struct PortIndex {
+    lsps: HashMap<String, Uuid>,
+    pbs: HashMap<String, Uuid>,
+    /// Ports whose `up` may have to change.
+    pub dirty: std::collections::HashSet<String>,
+    /// Every port (after a resynchronisation or a chassis change).
+    pub all: bool,
+}
+
+impl PortIndex {
+    /// Takes in a row of `Logical_Switch_Port` (NB) or `Port_Binding` (SB) that changed.
+    pub fn note(
+        &mut self,
+        db: &Database,
+        table: &str,
+        u: Uuid,
+        old: Option<&Row>,
+        new: Option<&Row>,
+    ) {
+        let (map, col) = match table {
+            "Logical_Switch_Port" => (&mut self.lsps, "name"),
+            "Port_Binding" => (&mut self.pbs, "logical_port"),
+            _ => return,
+        };
+        if let Some(name) = old.and_then(|r| db.get(table, r, col).as_str().map(String::from)) {
+            if map.get(&name) == Some(&u) {
+                map.remove(&name);
+            }
+            self.dirty.insert(name);
+        }
+        if let Some(name) = new.and_then(|r| db.get(table, r, col).as_str().map(String::from)) {
+            map.insert(name.clone(), u);
+            self.dirty.insert(name);
+        }
+    }
+}
+
+/// `Logical_Switch_Port.up` from the port bindings, for the ports `index` marks.
+pub fn lsp_up_ops(nb: &Database, sb: &Database, index: &mut PortIndex) -> Vec<Value> {
+    let mut out = Vec::new();
+    let names: Vec<String> = if std::mem::take(&mut index.all) {
+        index.dirty.clear();
+        index.pbs.keys().cloned().collect()
+    } else {
+        index.dirty.drain().collect()
+    };
+    let chassis_by_uuid = sb.table("Chassis");
+    for name in names {
+        let (Some(pu), Some(lu)) = (index.pbs.get(&name), index.lsps.get(&name)) else {
+            continue;
+        };
+        let (Some(pb), Some(lsp)) = (
+            sb.table("Port_Binding").get(pu),
+            nb.table("Logical_Switch_Port").get(lu),
+        ) else {
             continue;
         };
         let up = if nb.get("Logical_Switch_Port", lsp, "type").as_str() == Some("router") {
@@ -258,7 +306,7 @@ pub fn nb_ops(nb: &Database, sb: &Database, s: &NbSync) -> Vec<Value> {
         if nb.get("Logical_Switch_Port", lsp, "up").as_bool() != Some(up) {
             out.push(ops::update(
                 "Logical_Switch_Port",
-                vec![by_uuid(**u)],
+                vec![by_uuid(*lu)],
                 json!({ "up": up }),
             ));
         }
