@@ -468,6 +468,7 @@ impl State {
                 self.northd.state().rows(),
                 sb.replica(),
             ));
+            release_free_memory();
         }
         self.sb_dirty = false;
         self.nb_cfg_copied = nb_cfg != sb_cfg;
@@ -670,6 +671,15 @@ fn features_list(sb: &Database) -> String {
         "ct_no_masked_label:    {}\nct_lb_related:         {}\nmac_binding_timestamp: {}\n",
         on[0], on[1], on[2]
     )
+}
+
+/// Gives the memory a full comparison used back to the system (glibc keeps freed heap
+/// otherwise, and the resident size would stay at the peak).
+fn release_free_memory() {
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn old_new(c: &Change) -> (Option<&adapters::Row>, Option<&adapters::Row>) {
