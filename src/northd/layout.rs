@@ -7,8 +7,8 @@
 //! depends on them (a datapath's flows, ports and groups; the all-switches groups when a
 //! switch comes or goes), re-renders only those with the same functions as
 //! [`crate::sb::SbState::to_database`], and compares each with the replica's row of the
-//! same UUID. The full comparison stays for takeovers and resynchronisations; then
-//! [`Layout::build`] indexes what was written.
+//! same UUID. [`Layout::full`] compares everything, for takeovers and
+//! resynchronisations, and starts the indexes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -152,8 +152,21 @@ impl Layout {
             .collect()
     }
 
-    /// Indexes `rows` (what was just written in full), with row UUIDs as `sb` has them.
-    pub fn build<'o>(rows: impl Iterator<Item = &'o Output>, sb: &Database) -> Layout {
+    /// Lays out `rows` and writes, as text, the operations that make `sb` hold exactly
+    /// them in the tables northd owns: every row compared with the replica's row of the
+    /// same UUID, and the rows nothing wants deleted. The replica must hold every row
+    /// (logical flows included). One row is rendered at a time, so the cost is the
+    /// operations' text, not a second database.
+    pub fn full<'o>(
+        rows: impl Iterator<Item = &'o Output>,
+        sb: &Database,
+        nb_cfg: i64,
+        ipsec: bool,
+    ) -> (
+        Layout,
+        adapters::client::ops::OpsText,
+        super::sync::OpCounts,
+    ) {
         let mut l = Layout {
             ids: RowIds::from_base(Some(sb)),
             chassis: chassis_by_name(sb),
@@ -163,44 +176,125 @@ impl Layout {
         for o in rows {
             l.index(o, 1, &mut dirty);
         }
-        // Record what each flow and group became, without comparing anything.
-        let (switches, routers) = (l.switches.clone(), l.routers.clone());
-        let ha_names: BTreeSet<Istr> = l.ha.keys().cloned().collect();
-        let ctx = Ctx {
-            ids: &l.ids,
-            switches: &switches,
-            routers: &routers,
-            chassis: &l.chassis,
-            ha_groups: &ha_names,
-        };
+        let mut text = adapters::client::ops::OpsText::default();
+        let mut n = super::sync::OpCounts::default();
+        let mut wanted: HashMap<&'static str, HashSet<DbUuid>> = HashMap::new();
         let mut emitted = HashMap::new();
         let mut groups: HashMap<String, (GroupSpec, usize, Option<u64>)> = HashMap::new();
-        for (k, fs) in &l.flows {
-            if let Some((u, r, g)) = render_flow(fs, &ctx) {
-                let gk = g.map(|g| {
-                    let key = g.key.clone();
-                    let e = groups.entry(key.clone()).or_insert_with(|| {
-                        let (_, gr) = render_dp_group(&g, &ctx);
-                        let h = row_hash(sb, "Logical_DP_Group", &gr);
-                        (g, 0, Some(h))
+        let mut ha_members = HashMap::new();
+        {
+            let ha_names: BTreeSet<Istr> = l.ha.keys().cloned().collect();
+            let ctx = Ctx {
+                ids: &l.ids,
+                switches: &l.switches,
+                routers: &l.routers,
+                chassis: &l.chassis,
+                ha_groups: &ha_names,
+            };
+            let mut put = |table: &'static str, u: DbUuid, want: &Row| {
+                wanted.entry(table).or_default().insert(u);
+                let have = sb.table(table).get(&u);
+                if let Some(op) = row_op(sb, table, u, Some(want), have) {
+                    if have.is_some() {
+                        n.updated += 1;
+                    } else {
+                        n.inserted += 1;
+                    }
+                    text.push(&op);
+                }
+            };
+            let (gu, g) = global_row(
+                Some(sb),
+                l.options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                nb_cfg,
+                ipsec,
+            );
+            put("SB_Global", gu, &g);
+            let mut catalogues = Database::new(sb.schema.clone());
+            crate::sb::write_catalogues(&mut catalogues, &l.ids);
+            for t in [
+                "DHCP_Options",
+                "DHCPv6_Options",
+                "RBAC_Role",
+                "RBAC_Permission",
+            ] {
+                for (u, r) in catalogues.table(t) {
+                    put(t, *u, r);
+                }
+            }
+            drop(catalogues);
+            for d in l.dps.values() {
+                let (u, r) = render_datapath(d, &l.ids);
+                put("Datapath_Binding", u, &r);
+            }
+            for p in l.ports.values() {
+                if let Some((u, r)) = render_port(p, &ctx) {
+                    put("Port_Binding", u, &r);
+                }
+            }
+            for ((dp, name), (key, members)) in &l.mcs {
+                if let Some((u, r)) = render_multicast_group(*dp, name, *key, members.keys(), &ctx)
+                {
+                    put("Multicast_Group", u, &r);
+                }
+            }
+            for ms in l.ip_mcast.values() {
+                if let Some((u, r)) = ms.iter().min().and_then(|m| render_ip_multicast(m, &ctx)) {
+                    put("IP_Multicast", u, &r);
+                }
+            }
+            for a in l.address_sets.values() {
+                if let Some(a) = a.iter().min() {
+                    let (u, r) = render_address_set(a, &l.ids);
+                    put("Address_Set", u, &r);
+                }
+            }
+            for (name, gs) in &l.ha {
+                if let Some(g) = gs.iter().min() {
+                    let (u, r, members) = render_ha_group(g, &ctx);
+                    put("HA_Chassis_Group", u, &r);
+                    let mut us = Vec::new();
+                    for (mu, mr) in members {
+                        put("HA_Chassis", mu, &mr);
+                        us.push(mu);
+                    }
+                    ha_members.insert(name.clone(), us);
+                }
+            }
+            for (k, fs) in &l.flows {
+                if let Some((u, r, g)) = render_flow(fs, &ctx) {
+                    let gk = g.map(|g| {
+                        let key = g.key.clone();
+                        groups.entry(key.clone()).or_insert((g, 0, None)).1 += 1;
+                        key
                     });
-                    e.1 += 1;
-                    key
-                });
-                emitted.insert(k.clone(), (u, gk, row_hash(sb, "Logical_Flow", &r)));
+                    put("Logical_Flow", u, &r);
+                    emitted.insert(k.clone(), (u, gk, row_hash(sb, "Logical_Flow", &r)));
+                }
+            }
+            for (spec, _, h) in groups.values_mut() {
+                let (u, r) = render_dp_group(spec, &ctx);
+                put("Logical_DP_Group", u, &r);
+                *h = Some(row_hash(sb, "Logical_DP_Group", &r));
             }
         }
-        let mut ha_members = HashMap::new();
-        for (name, gs) in &l.ha {
-            if let Some(g) = gs.iter().min() {
-                let (_, _, m) = render_ha_group(g, &ctx);
-                ha_members.insert(name.clone(), m.into_iter().map(|(u, _)| u).collect());
+        for t in crate::sb::OWNED {
+            let keep = wanted.get(t);
+            for u in sb.table(t).keys() {
+                if !keep.is_some_and(|k| k.contains(u)) {
+                    use adapters::client::ops;
+                    text.push(&ops::delete(
+                        t,
+                        vec![ops::cond("_uuid", "==", ops::uuid(*u))],
+                    ));
+                    n.deleted += 1;
+                }
             }
         }
         l.emitted = emitted;
         l.groups = groups;
         l.ha_members = ha_members;
-        l
+        (l, text, n)
     }
 
     /// Adds (`d` > 0) or removes one output row from the indexes, marking what it feeds.

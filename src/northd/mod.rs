@@ -418,19 +418,15 @@ impl State {
             l.set_chassis(sb.replica());
         }
         let t_full = Instant::now();
+        let mut new_layout = None;
         let ops = if full {
-            let want = self.northd.state().to_database(
-                sb.replica().schema.clone(),
-                Some(sb.replica()),
-                nb_cfg,
-                ipsec,
-            );
-            self.sb_options = sync::sb_options(&want);
-            let (ops, n) = sync::sb_ops(&want, sb.replica());
-            drop(want);
+            let (layout, ops, n) =
+                layout::Layout::full(self.northd.state().rows(), sb.replica(), nb_cfg, ipsec);
+            self.sb_options = layout.options();
+            new_layout = Some(layout);
             self.stats.sb_rows = (n.inserted, n.updated, n.deleted);
             self.stats.last_full = t_full.elapsed();
-            // The layout will know every logical flow: stop monitoring them before the
+            // The layout knows every logical flow: stop monitoring them before the
             // write, so that the server does not echo them back.
             let never = serde_json::json!([false]);
             if sb.set_condition("Logical_Flow", never).await.is_ok() {
@@ -439,14 +435,19 @@ impl State {
             ops
         } else {
             let layout = self.layout.as_mut().expect("checked above");
-            let ops = layout.apply(&self.round_out, sb.replica(), nb_cfg, ipsec);
+            let mut ops = adapters::client::ops::OpsText::default();
+            for op in layout.apply(&self.round_out, sb.replica(), nb_cfg, ipsec) {
+                ops.push(&op);
+            }
             self.sb_options = layout.options();
             ops
         };
         self.round_out.clear();
         if !ops.is_empty() {
             let n = ops.len();
-            match sb.transact(ops).await {
+            let res = sb.transact_text(&ops).await;
+            drop(ops);
+            match res {
                 Ok(_) => {
                     self.stats.sb_txns += 1;
                     tracing::debug!(target: "northd", "SB transaction of {n} operations committed");
@@ -463,11 +464,8 @@ impl State {
                 }
             }
         }
-        if full {
-            self.layout = Some(layout::Layout::build(
-                self.northd.state().rows(),
-                sb.replica(),
-            ));
+        if let Some(l) = new_layout {
+            self.layout = Some(l);
             release_free_memory();
         }
         self.sb_dirty = false;

@@ -8,8 +8,6 @@ use adapters::client::ops;
 use adapters::{Database, Datum, Row, Uuid};
 use serde_json::{Value, json};
 
-use crate::sb::OWNED;
-
 /// Columns of northd's tables that other daemons write: never compared, never
 /// overwritten (`up` is written only when northd creates the row, as the C daemon does).
 fn foreign(table: &str, column: &str) -> bool {
@@ -40,33 +38,6 @@ fn same(db: &Database, table: &str, column: &str, a: Option<&Datum>, b: Option<&
             .column(table, column)
             .is_some_and(|t| *d == Datum::default_of(t)),
     }
-}
-
-/// Operations making `have` (the SB replica) hold `want`'s rows of the tables northd
-/// owns: inserts with the row UUIDs `want` chose, updates of the columns that differ,
-/// deletes. Returns the operations and how many rows each kind touched.
-pub fn sb_ops(want: &Database, have: &Database) -> (Vec<Value>, OpCounts) {
-    let mut out = Vec::new();
-    let mut n = OpCounts::default();
-    for table in OWNED {
-        let (w, h) = (want.table(table), have.table(table));
-        for (u, row) in w {
-            let old = h.get(u);
-            if let Some(op) = row_op(have, table, *u, Some(row), old) {
-                if old.is_none() {
-                    n.inserted += 1;
-                } else {
-                    n.updated += 1;
-                }
-                out.push(op);
-            }
-        }
-        for u in h.keys().filter(|u| !w.contains_key(u)) {
-            out.push(ops::delete(table, vec![by_uuid(*u)]));
-            n.deleted += 1;
-        }
-    }
-    (out, n)
 }
 
 /// The operation turning row `u` of `table` from `have` into `want` (insert with that
@@ -335,18 +306,4 @@ pub fn nb_cfg_ipsec(nb: &Database) -> (i64, bool) {
             )
         })
         .unwrap_or((0, false))
-}
-
-/// The options the rules put into SB_Global.
-pub fn sb_options(want: &Database) -> BTreeMap<String, String> {
-    want.table("SB_Global")
-        .values()
-        .next()
-        .map(|r| {
-            want.get("SB_Global", r, "options")
-                .string_pairs()
-                .into_iter()
-                .collect()
-        })
-        .unwrap_or_default()
 }

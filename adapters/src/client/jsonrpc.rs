@@ -362,6 +362,36 @@ impl Connection {
         rx.await.map_err(|_| Error::Disconnected)?
     }
 
+    /// [`Connection::call`] with the params already written as JSON text (a huge
+    /// transaction costs its text, not a tree of values).
+    pub async fn call_text(&mut self, method: &str, params: &str) -> Result<Value, Error> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut w = self.pending.lock().unwrap();
+            if let Some(e) = &w.closed {
+                return Err(e.clone());
+            }
+            w.calls.insert(id, tx);
+        }
+        let name = self.name.lock().unwrap().clone();
+        tracing::debug!(
+            target: "jsonrpc",
+            "{name}: send request, method=\"{method}\", params={params}, id={id}"
+        );
+        let mut msg = String::with_capacity(params.len() + method.len() + 40);
+        msg.push_str("{\"method\":");
+        msg.push_str(&Value::from(method).to_string());
+        msg.push_str(",\"params\":");
+        msg.push_str(params);
+        msg.push_str(&format!(",\"id\":{id}}}"));
+        self.out
+            .send(msg.into_bytes())
+            .map_err(|_| Error::Disconnected)?;
+        rx.await.map_err(|_| Error::Disconnected)?
+    }
+
     /// Sends a notification (a request that gets no reply).
     pub fn notify(&self, method: &str, params: Value) -> Result<(), Error> {
         self.send(&json!({"method": method, "params": params, "id": null}))

@@ -109,6 +109,36 @@ impl Client {
         ops::parse_reply(&reply, n)
     }
 
+    /// [`Client::transact`] for operations already written as text, after `first`
+    /// (e.g. a lock assertion).
+    pub async fn transact_text(
+        &mut self,
+        db: &str,
+        first: Option<&Value>,
+        ops: &ops::OpsText,
+    ) -> Result<Vec<OpResult>, TxnError> {
+        let n = ops.len() + first.is_some() as usize;
+        let mut params = String::with_capacity(ops.bytes() + 64);
+        params.push('[');
+        params.push_str(&Value::from(db).to_string());
+        if let Some(f) = first {
+            params.push(',');
+            params.push_str(&f.to_string());
+        }
+        if !ops.is_empty() {
+            params.push(',');
+            params.push_str(ops.text());
+        }
+        params.push(']');
+        let reply = self
+            .conn
+            .call_text("transact", &params)
+            .await
+            .map_err(TxnError::Rpc)?;
+        drop(params);
+        ops::parse_reply(&reply, n)
+    }
+
     /// Starts monitoring `requests` (table name to monitor-request) on `db` with the best
     /// method the server knows, from `monitor_cond_since` (resuming after `last_id`)
     /// down; a method is given up only on an "unknown method" error. Returns the method,

@@ -6,6 +6,38 @@ use serde_json::{Value, json};
 use super::jsonrpc::{Error, rpc_error};
 use crate::ovsdb::Uuid;
 
+/// Operations written straight to JSON text as they are made, for transactions too big
+/// to hold as values.
+#[derive(Clone, Debug, Default)]
+pub struct OpsText {
+    text: String,
+    n: usize,
+}
+
+impl OpsText {
+    pub fn push(&mut self, op: &Value) {
+        if self.n > 0 {
+            self.text.push(',');
+        }
+        self.text.push_str(&op.to_string());
+        self.n += 1;
+    }
+    pub fn len(&self) -> usize {
+        self.n
+    }
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    /// The operations, comma-separated.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    /// Bytes of text.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+    }
+}
+
 /// A condition `[column, function, value]` for `where` clauses.
 pub fn cond(column: &str, function: &str, value: Value) -> Value {
     json!([column, function, value])

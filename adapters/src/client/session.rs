@@ -598,6 +598,35 @@ impl Session {
         }
     }
 
+    /// [`Session::transact`] for operations written as text.
+    pub async fn transact_text(
+        &mut self,
+        ops: &super::ops::OpsText,
+    ) -> Result<Vec<OpResult>, TxnError> {
+        let Some(live) = self.live.as_mut() else {
+            return Err(TxnError::Rpc(Error::Disconnected));
+        };
+        let asserted = self.opts.lock.as_ref().map(|l| ops::assert_lock(l));
+        let skip = asserted.is_some() as usize;
+        match live
+            .client
+            .transact_text(&self.db, asserted.as_ref(), ops)
+            .await
+        {
+            Ok(mut res) => Ok(res.split_off(skip)),
+            Err(TxnError::Op {
+                index,
+                error,
+                details,
+            }) => Err(TxnError::Op {
+                index: index.saturating_sub(skip),
+                error,
+                details,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Asks the server for the lock again (after `unlock` or `stolen`), as the last in
     /// line.
     pub async fn lock(&mut self) -> Result<(), Error> {
