@@ -188,6 +188,12 @@ fn bench_light_ovn_dd_against_c_northd() {
     for run in runs {
         // Every repetition undoes itself: the churn leaves the flows as they were.
         assert_eq!(run["logical_flows"], run["logical_flows_after_churn"]);
+        // SB writes: the cold transactions write every flow; a port adds flows and a
+        // Port_Binding besides SB_Global.
+        let cold_rows = run["cold_sb"]["rows"].as_u64().unwrap();
+        assert!(cold_rows >= run["logical_flows"].as_u64().unwrap(), "{run}");
+        let rows = run["ops"]["lsp-add"]["sb_rows"]["p50"].as_f64().unwrap();
+        assert!(rows >= 3.0, "{run}");
     }
     // Light is what ovn-dd implements: both write the same number of flows.
     assert_eq!(runs[0]["logical_flows"], runs[1]["logical_flows"]);

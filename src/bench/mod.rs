@@ -94,6 +94,10 @@ impl OpSamples {
     }
 }
 
+/// How long to wait, after `sb_cfg` caught up, for the SB record carrying the operation's
+/// `nb_cfg` to reach the SB file.
+const SB_RECORD_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One northd on its own control plane.
 struct Side {
     tag: &'static str,
@@ -106,7 +110,7 @@ struct Side {
 
 /// Runs `ovn-nbctl --wait=sb --print-wait-time` with `cmds` as one transaction and times it
 /// three ways (see [`OpSamples`]).
-fn timed(side: &Side, cmds: &[Vec<String>]) -> Result<Sample, String> {
+fn timed(side: &mut Side, cmds: &[Vec<String>]) -> Result<Sample, String> {
     let mut args: Vec<String> = vec![
         "--wait=sb".into(),
         format!("--timeout={WAIT_TIMEOUT_S}"),
@@ -118,11 +122,11 @@ fn timed(side: &Side, cmds: &[Vec<String>]) -> Result<Sample, String> {
         }
         args.extend(c.iter().cloned());
     }
-    let mark = side.sb.mark();
+    side.sb.skip();
     let t = Instant::now();
     let out = side.lab.nbctl(&args)?;
     let wall = t.elapsed().as_secs_f64() * 1e3;
-    let sb = mark.and_then(|m| side.sb.since(m));
+    let sb = side.sb.take(nb_cfg_of(&out), SB_RECORD_WAIT);
     let print_wait = completion_ms(&out).filter(|&ms| ms >= 0.0).unwrap_or(wall);
     let latency = nb_cfg_of(&out)
         .and_then(|c| side.watch.as_ref()?.latency_ms(c))
@@ -214,7 +218,7 @@ fn run_scale(
         sides.push(Side {
             tag: ["A", "B"][i],
             command: cmd.clone(),
-            sb: SbLog::new(lab.sb_file()),
+            sb: SbLog::open(lab.sb_file()),
             lab,
             watch: None,
             run: Run {
@@ -268,12 +272,13 @@ fn measure(
         s.watch = Some(Watch::start(&s.lab.nb_sock())?);
         let mut bar = Bar::new(format!("{label} [{}] cold convergence", s.tag), 0);
         bar.detail(&format!("bench [{}] starting `{}`", s.tag, s.command));
-        let mark = s.sb.mark();
+        s.sb.skip();
         let t = Instant::now();
         s.lab.start_northd(&s.command)?;
         s.lab.sync_while_northd_runs(&mut || bar.tick())?;
         s.run.cold_s = t.elapsed().as_secs_f64();
-        s.run.cold_sb = mark.and_then(|m| s.sb.since(m));
+        let nb_cfg = s.lab.nbctl(&["get", "NB_Global", ".", "nb_cfg"])?;
+        s.run.cold_sb = s.sb.take(nb_cfg.trim().parse().ok(), SB_RECORD_WAIT);
         let pid = s.lab.northd_pid().ok_or("northd pid unknown")?;
         s.run.cold_cpu_s = lab::cpu_seconds(pid, clk).unwrap_or(f64::NAN);
         bar.set_note("counting logical flows");

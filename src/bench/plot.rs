@@ -335,7 +335,12 @@ pub struct Panel {
 
 /// Metrics against scale: panels side by side, one line (with markers) per run.
 pub fn scaling(title: &str, x_name: &str, panels: &[Panel]) -> String {
-    let (pw, ph, left, gap, top) = (360.0, 240.0, 70.0, 80.0, 60.0);
+    let names: Vec<String> = panels
+        .first()
+        .map(|p| p.lines.iter().map(|l| l.name.clone()).collect())
+        .unwrap_or_default();
+    let (pw, ph, left, gap) = (360.0, 240.0, 70.0, 80.0);
+    let top = 60.0 + 15.0 * names.len() as f64;
     let w = left + panels.len() as f64 * (pw + gap);
     let h = top + ph + 60.0;
     let mut s = String::new();
@@ -345,10 +350,6 @@ pub fn scaling(title: &str, x_name: &str, panels: &[Panel]) -> String {
         "<text x=\"{left:.0}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
         esc(title)
     );
-    let names: Vec<String> = panels
-        .first()
-        .map(|p| p.lines.iter().map(|l| l.name.clone()).collect())
-        .unwrap_or_default();
     legend(&mut s, left + 10.0, 34.0, &names);
     for (pi, p) in panels.iter().enumerate() {
         let x0 = left + pi as f64 * (pw + gap);
