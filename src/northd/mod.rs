@@ -445,8 +445,7 @@ impl State {
         self.round_out.clear();
         if !ops.is_empty() {
             let n = ops.len();
-            let res = sb.transact_text(&ops).await;
-            drop(ops);
+            let res = sb.transact_text(ops).await;
             match res {
                 Ok(_) => {
                     self.stats.sb_txns += 1;

@@ -363,8 +363,8 @@ impl Connection {
     }
 
     /// [`Connection::call`] with the params already written as JSON text (a huge
-    /// transaction costs its text, not a tree of values).
-    pub async fn call_text(&mut self, method: &str, params: &str) -> Result<Value, Error> {
+    /// transaction costs its text once, not a tree of values nor copies of the text).
+    pub async fn call_text(&mut self, method: &str, params: String) -> Result<Value, Error> {
         self.next_id += 1;
         let id = self.next_id;
         let (tx, rx) = oneshot::channel();
@@ -380,11 +380,9 @@ impl Connection {
             target: "jsonrpc",
             "{name}: send request, method=\"{method}\", params={params}, id={id}"
         );
-        let mut msg = String::with_capacity(params.len() + method.len() + 40);
-        msg.push_str("{\"method\":");
-        msg.push_str(&Value::from(method).to_string());
-        msg.push_str(",\"params\":");
-        msg.push_str(params);
+        let mut msg = params;
+        let head = format!("{{\"method\":{},\"params\":", Value::from(method));
+        msg.insert_str(0, &head);
         msg.push_str(&format!(",\"id\":{id}}}"));
         self.out
             .send(msg.into_bytes())

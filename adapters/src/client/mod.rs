@@ -115,27 +115,15 @@ impl Client {
         &mut self,
         db: &str,
         first: Option<&Value>,
-        ops: &ops::OpsText,
+        ops: ops::OpsText,
     ) -> Result<Vec<OpResult>, TxnError> {
         let n = ops.len() + first.is_some() as usize;
-        let mut params = String::with_capacity(ops.bytes() + 64);
-        params.push('[');
-        params.push_str(&Value::from(db).to_string());
-        if let Some(f) = first {
-            params.push(',');
-            params.push_str(&f.to_string());
-        }
-        if !ops.is_empty() {
-            params.push(',');
-            params.push_str(ops.text());
-        }
-        params.push(']');
+        let params = ops.into_params(db, first);
         let reply = self
             .conn
-            .call_text("transact", &params)
+            .call_text("transact", params)
             .await
             .map_err(TxnError::Rpc)?;
-        drop(params);
         ops::parse_reply(&reply, n)
     }
 

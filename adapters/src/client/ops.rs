@@ -36,6 +36,21 @@ impl OpsText {
     pub fn bytes(&self) -> usize {
         self.text.len()
     }
+    /// The `transact` params `[db, first?, ops...]`, made from the text in place.
+    pub fn into_params(self, db: &str, first: Option<&Value>) -> String {
+        let mut head = format!("[{}", Value::from(db));
+        if let Some(f) = first {
+            head.push(',');
+            head.push_str(&f.to_string());
+        }
+        if self.n > 0 {
+            head.push(',');
+        }
+        let mut text = self.text;
+        text.insert_str(0, &head);
+        text.push(']');
+        text
+    }
 }
 
 /// A condition `[column, function, value]` for `where` clauses.

@@ -601,7 +601,7 @@ impl Session {
     /// [`Session::transact`] for operations written as text.
     pub async fn transact_text(
         &mut self,
-        ops: &super::ops::OpsText,
+        ops: super::ops::OpsText,
     ) -> Result<Vec<OpResult>, TxnError> {
         let Some(live) = self.live.as_mut() else {
             return Err(TxnError::Rpc(Error::Disconnected));
