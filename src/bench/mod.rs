@@ -195,11 +195,21 @@ fn on_each(
                 op.unwrap_or("sync (floor)")
             )
         })?;
+        let name = op.unwrap_or("sync");
+        if sample.wall > 1000.0 {
+            // Slow steps get a log line of their own where there is no bar.
+            bar.detail(&format!(
+                "bench [{}] {name} (step {}): {:.0} ms",
+                s.tag,
+                k + 1,
+                sample.latency
+            ));
+        }
         match op {
             Some(op) => s.run.op_mut(op).push(sample),
             None => s.run.floor.push(sample),
         }
-        bar.inc(op.unwrap_or("sync"));
+        bar.inc(&format!("[{}] {name}", s.tag));
     }
     Ok(())
 }

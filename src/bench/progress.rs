@@ -144,9 +144,6 @@ impl Bar {
             eprintln!("{line}");
         }
     }
-
-    /// Removes the bar from the terminal.
-    pub fn finish(self) {}
 }
 
 impl Drop for Bar {
