@@ -357,3 +357,21 @@ fn vjsonrpc_logs_each_transaction_as_ovn_northd_does() {
         "{log}"
     );
 }
+
+#[test]
+fn ipsec_and_nb_cfg_reach_sb_global() {
+    let lab = Lab::with_ovn_dd();
+    lab.script(SEED);
+    lab.nbctl(&["--wait=sb", "set", "NB_Global", ".", "ipsec=true"]);
+    assert_eq!(
+        lab.sbctl(&["get", "SB_Global", ".", "ipsec"]).trim(),
+        "true"
+    );
+    let nb_cfg = lab.nbctl(&["get", "NB_Global", ".", "nb_cfg"]);
+    assert_eq!(lab.sbctl(&["get", "SB_Global", ".", "nb_cfg"]), nb_cfg);
+    lab.nbctl(&["--wait=sb", "set", "NB_Global", ".", "ipsec=false"]);
+    assert_eq!(
+        lab.sbctl(&["get", "SB_Global", ".", "ipsec"]).trim(),
+        "false"
+    );
+}

@@ -388,9 +388,17 @@ impl State {
         // them (`ovn-nbctl --wait=sb|hv`) feeds no engine input, so no event is left to
         // bring it to SB_Global: come back for it now (the next write_sb either records
         // it in cur_cfg or marks the SB dirty, so this does not repeat).
+        let (nb_cfg, ipsec) = sync::nb_cfg_ipsec(nb.replica());
+        let sb_ipsec = sb
+            .replica()
+            .table("SB_Global")
+            .values()
+            .next()
+            .and_then(|r| sb.replica().get("SB_Global", r, "ipsec").as_bool())
+            .unwrap_or(false);
         let cfg_moved = self.active(sb)
             && !self.sb_dirty
-            && self.cur_cfg != Some(sync::nb_cfg_ipsec(nb.replica()).0);
+            && (self.cur_cfg != Some(nb_cfg) || sb_ipsec != ipsec);
         if self.engine_dirty || cfg_moved {
             // Pins still to retract, or nb_cfg to copy: come back without waiting for an
             // event.
