@@ -16,8 +16,10 @@ pub const LB_GROUP: &str = "clusterlbs";
 /// The switch joining the cluster router and the gateway routers (gateway).
 pub const JOIN: &str = "join";
 
-/// Commands per ovn-nbctl transaction when loading a topology.
-pub const CHUNK: usize = 2000;
+/// Commands per ovn-nbctl transaction when loading a topology (each invocation fetches the
+/// NB first, so fewer, larger transactions load faster; 10000 commands stay well under
+/// ARG_MAX).
+pub const CHUNK: usize = 10000;
 
 /// Pods a cluster-density namespace creates, of which the last [`NS_SHORT_PODS`] are deleted
 /// again in the iteration's second transaction.
