@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::plot;
 use super::sblog::Writes;
-use super::workload::Shape;
+use super::workload::{self, Shape};
 
 /// One operation's samples over the repetitions.
 #[derive(Debug, Clone, Default)]
@@ -505,8 +505,9 @@ pub fn to_markdown(r: &Report) -> String {
         r.reps
     );
     s += &format!(
-        "Topology: {} Loaded in large ovn-nbctl transactions before the northd starts.\n\n",
-        sh.describe_with("N", "P")
+        "Topology: {} Loaded in large ovn-nbctl transactions before the northd starts.\n\n{}\n\n",
+        sh.describe_with("N", "P"),
+        workload::describe_ops(&sh)
     );
     s += "Latency is NB commit → NB `sb_cfg` catching up, timed by an `ovsdb-client monitor \
           --timestamp` on NB_Global. *print-wait* is `ovn-nbctl --wait=sb --print-wait-time`'s \

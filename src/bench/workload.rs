@@ -521,6 +521,33 @@ pub fn select_ops(list: Option<&str>) -> Result<Vec<&'static str>, String> {
     Ok(ops)
 }
 
+/// One paragraph saying what each repeated operation does on `s`'s topology.
+pub fn describe_ops(s: &Shape) -> String {
+    let acl_on = if s.profile == Profile::Heavy {
+        "node 0's port group"
+    } else {
+        "node 0's switch"
+    };
+    let lb_on = if s.profile.has_lb_group() {
+        "in the cluster load-balancer group (so on every node switch)"
+    } else {
+        "on node 0's switch"
+    };
+    let nat_on = if s.profile == Profile::Gateway {
+        "node 0's gateway router"
+    } else {
+        "the cluster router (which has no gateway port)"
+    };
+    format!(
+        "Operations, each one transaction undone later in the same repetition: `ls-add`/`ls-del` \
+         an empty switch; `lsp-add` a VIF with MAC+IP on node 0's switch, \
+         `lsp-set-addresses` changes its addresses, `lsp-del`; `lr-route-add`/`lr-route-del` \
+         a static route on the cluster router; `acl-add`/`acl-del` a drop ACL on {acl_on}; \
+         `lb-add`/`lb-del` a TCP load balancer with 2 backends {lb_on}; \
+         `nat-add`/`nat-del` a dnat_and_snat rule on {nat_on}."
+    )
+}
+
 /// The ovn-nbctl commands (one transaction) for operation `op` in repetition `rep`.
 pub fn op_commands(s: &Shape, op: &str, rep: usize) -> Vec<Vec<String>> {
     let ls = format!("bench-ls-{rep}");
