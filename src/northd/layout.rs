@@ -59,11 +59,30 @@ pub struct Layout {
     chassis_changed: bool,
 }
 
-/// A hash of a row's content.
-fn row_hash(db: &Database, table: &str, row: &Row) -> u64 {
+/// A hash of a rendered row's content (rows rendered alike hash alike).
+fn row_hash(_db: &Database, _table: &str, row: &Row) -> u64 {
+    use adapters::Atom;
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    db.schema.row_to_json(table, row).to_string().hash(&mut h);
+    let atom = |a: &Atom, h: &mut std::collections::hash_map::DefaultHasher| match a {
+        Atom::Integer(i) => (0u8, i).hash(h),
+        Atom::Real(r) => (1u8, r.to_bits()).hash(h),
+        Atom::Boolean(b) => (2u8, b).hash(h),
+        Atom::String(s) => (3u8, s).hash(h),
+        Atom::Uuid(u) => (4u8, u.0).hash(h),
+    };
+    for (c, d) in row {
+        c.hash(&mut h);
+        d.keys.len().hash(&mut h);
+        for a in &d.keys {
+            atom(a, &mut h);
+        }
+        if let Some(vs) = &d.values {
+            for a in vs {
+                atom(a, &mut h);
+            }
+        }
+    }
     h.finish()
 }
 
