@@ -305,6 +305,10 @@ fn num(x: f64) -> String {
     }
 }
 
+fn repetitions(n: usize) -> String {
+    format!("{n} repetition{}", if n == 1 { "" } else { "s" })
+}
+
 fn kib(bytes: f64) -> f64 {
     bytes / 1024.0
 }
@@ -499,10 +503,10 @@ pub fn to_markdown(r: &Report) -> String {
         .map(|s| format!("{} nodes × {} pods", s.shape.nodes, s.shape.pods))
         .collect();
     let mut s = format!(
-        "# ovn-dd bench: {} profile, {}, {} repetitions\n\n",
+        "# ovn-dd bench: {} profile, {}, {}\n\n",
         sh.profile,
         sizes.join(" / "),
-        r.reps
+        repetitions(r.reps)
     );
     s += &format!(
         "Topology: {} Loaded in large ovn-nbctl transactions before the northd starts.\n\n{}\n\n",
@@ -594,8 +598,11 @@ pub fn plots(r: &Report) -> Vec<(String, String)> {
             })
             .collect();
         let title = format!(
-            "{}: latency per operation, {} nodes × {} pods ({} repetitions)",
-            sc.shape.profile, sc.shape.nodes, sc.shape.pods, r.reps
+            "{}: latency per operation, {} nodes × {} pods ({})",
+            sc.shape.profile,
+            sc.shape.nodes,
+            sc.shape.pods,
+            repetitions(r.reps)
         );
         out.push((
             sc.latency_svg(),
