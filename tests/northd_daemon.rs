@@ -118,6 +118,24 @@ fn seed_control_plane_matches_ovn_northd() {
     }
     assert_same_flows(&c.dump_flows(), &dd.dump_flows(), "seed");
     assert_same_tables(&c.sb(), &dd.sb(), "seed");
+    // The seed's ovn-trace path, through the SB the daemon wrote.
+    let flow = "inport == \"vm1\" && eth.src == 40:44:00:00:00:01 && eth.dst == 40:44:00:00:00:03 && \
+                ip4.src == 192.168.0.11 && ip4.dst == 192.168.1.11 && ip.ttl == 64";
+    let trace = |lab: &Lab| {
+        let out = common::run(
+            std::process::Command::new("ovn-trace")
+                .arg(format!("--db={}", lab.sb_sock()))
+                .args(["--minimal", "network1", flow]),
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let minimal = trace(&dd);
+    assert_eq!(minimal.matches("ip.ttl--;").count(), 1, "{minimal}");
+    assert!(
+        minimal.trim_end().ends_with("output(\"vm2\");"),
+        "{minimal}"
+    );
+    assert_eq!(minimal, trace(&c));
     let k = keys(&dd.sb());
     assert!(k.contains(&("vm1".into(), 1)), "{k:?}");
     assert!(k.contains(&("net1-router1".into(), 2)), "{k:?}");
