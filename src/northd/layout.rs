@@ -59,6 +59,10 @@ pub struct Layout {
     chassis_changed: bool,
 }
 
+/// Logical flows per transaction when writing an empty Southbound
+/// (`OVN_DD_FLOWS_PER_TXN` overrides it, for tests).
+const FLOWS_PER_TXN: usize = 50_000;
+
 /// A hash of a rendered row's content (rows rendered alike hash alike).
 fn row_hash(_db: &Database, _table: &str, row: &Row) -> u64 {
     use adapters::Atom;
@@ -183,7 +187,7 @@ impl Layout {
         ipsec: bool,
     ) -> (
         Layout,
-        adapters::client::ops::OpsText,
+        Vec<adapters::client::ops::OpsText>,
         super::sync::OpCounts,
     ) {
         let mut l = Layout {
@@ -195,7 +199,14 @@ impl Layout {
         for o in rows {
             l.index(o, 1, &mut dirty);
         }
+        // Logical flows apart: on an empty SB they may go in several transactions, after
+        // everything they refer to.
+        let fresh = crate::sb::OWNED
+            .iter()
+            .filter(|t| **t != "SB_Global")
+            .all(|t| sb.table(t).is_empty());
         let mut text = adapters::client::ops::OpsText::default();
+        let mut flow_text = adapters::client::ops::OpsText::default();
         let mut n = super::sync::OpCounts::default();
         let mut wanted: HashMap<&'static str, HashSet<DbUuid>> = HashMap::new();
         let mut emitted = HashMap::new();
@@ -219,7 +230,11 @@ impl Layout {
                     } else {
                         n.inserted += 1;
                     }
-                    text.push(&op);
+                    if table == "Logical_Flow" {
+                        flow_text.push(&op);
+                    } else {
+                        text.push(&op);
+                    }
                 }
             };
             let (gu, g) = global_row(
@@ -313,7 +328,25 @@ impl Layout {
         l.emitted = emitted;
         l.groups = groups;
         l.ha_members = ha_members;
-        (l, text, n)
+        // A takeover replaces rows in one transaction, so that readers never see half of
+        // it; a first write may come in pieces (smaller replies and echoes to hold).
+        let txns = if fresh {
+            let per_txn = std::env::var("OVN_DD_FLOWS_PER_TXN")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(FLOWS_PER_TXN);
+            let mut pieces = flow_text.split(per_txn);
+            let mut first = text;
+            if !pieces.is_empty() {
+                first.append(pieces.remove(0));
+            }
+            std::iter::once(first).chain(pieces).collect()
+        } else {
+            let mut all = text;
+            all.append(flow_text);
+            vec![all]
+        };
+        (l, txns, n)
     }
 
     /// Adds (`d` > 0) or removes one output row from the indexes, marking what it feeds.

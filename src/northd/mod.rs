@@ -460,15 +460,14 @@ impl State {
                 ops.push(&op);
             }
             self.sb_options = layout.options();
-            ops
+            vec![ops]
         };
         self.round_out.clear();
         self.stats.last_render = t_full.elapsed();
-        if !ops.is_empty() {
+        let tt = Instant::now();
+        for ops in ops.into_iter().filter(|o| !o.is_empty()) {
             let n = ops.len();
-            let tt = Instant::now();
             let res = sb.transact_text(ops).await;
-            self.stats.last_txn = tt.elapsed();
             match res {
                 Ok(_) => {
                     self.stats.sb_txns += 1;
@@ -486,6 +485,7 @@ impl State {
                 }
             }
         }
+        self.stats.last_txn = tt.elapsed();
         if let Some(l) = new_layout {
             self.layout = Some(l);
             release_free_memory();

@@ -92,6 +92,11 @@ impl Lab {
 
     /// Same, with more command-line arguments.
     pub fn start_ovn_dd_with(&mut self, tag: &str, extra: &[&str]) {
+        self.start_ovn_dd_env(tag, extra, &[]);
+    }
+
+    /// Same, with environment variables too.
+    pub fn start_ovn_dd_env(&mut self, tag: &str, extra: &[&str], env: &[(&str, &str)]) {
         let d = self.dir.path().to_path_buf();
         let mut cmd = Command::new(ovn_dd());
         cmd.arg("northd").args([
@@ -104,6 +109,7 @@ impl Lab {
             &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
         ]);
         cmd.args(extra);
+        cmd.envs(env.iter().copied());
         self.daemon(&mut cmd, &format!("{tag}.pid"));
     }
 

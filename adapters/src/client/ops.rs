@@ -12,6 +12,8 @@ use crate::ovsdb::Uuid;
 pub struct OpsText {
     text: String,
     n: usize,
+    /// Where each operation's text ends.
+    ends: Vec<usize>,
 }
 
 impl OpsText {
@@ -21,6 +23,42 @@ impl OpsText {
         }
         self.text.push_str(&op.to_string());
         self.n += 1;
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends `other`'s operations after these.
+    pub fn append(&mut self, other: OpsText) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n > 0 {
+            self.text.push(',');
+        }
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.n += other.n;
+    }
+
+    /// Cuts these operations into pieces of at most `max` operations, in order.
+    pub fn split(self, max: usize) -> Vec<OpsText> {
+        if self.n <= max.max(1) {
+            return vec![self];
+        }
+        let mut out = Vec::new();
+        let mut start = 0;
+        for chunk in self.ends.chunks(max.max(1)) {
+            let end = *chunk.last().expect("chunks are not empty");
+            let text = self.text[start..end].trim_start_matches(',').to_string();
+            let first = end - text.len();
+            out.push(OpsText {
+                ends: chunk.iter().map(|e| e - first).collect(),
+                n: chunk.len(),
+                text,
+            });
+            start = end;
+        }
+        out
     }
     pub fn len(&self) -> usize {
         self.n
@@ -225,4 +263,33 @@ pub fn parse_reply(reply: &Value, n_ops: usize) -> Result<Vec<OpResult>, TxnErro
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_text_appends_and_splits_at_operation_boundaries() {
+        let mut a = OpsText::default();
+        for i in 0..5 {
+            a.push(&json!({"op": "comment", "comment": format!("a{i}")}));
+        }
+        let mut b = OpsText::default();
+        b.push(&json!({"op": "comment", "comment": "b,]"}));
+        a.append(b);
+        assert_eq!(a.len(), 6);
+        let parts = a.clone().split(4);
+        assert_eq!(parts.iter().map(OpsText::len).collect::<Vec<_>>(), [4, 2]);
+        let rejoined: Vec<Value> = parts
+            .iter()
+            .flat_map(|p| {
+                let v: Value = serde_json::from_str(&format!("[{}]", p.text())).unwrap();
+                v.as_array().unwrap().clone()
+            })
+            .collect();
+        let whole: Value = serde_json::from_str(&format!("[{}]", a.text())).unwrap();
+        assert_eq!(Value::Array(rejoined), whole);
+        assert_eq!(a.split(10).len(), 1);
+    }
 }
