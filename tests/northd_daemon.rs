@@ -422,14 +422,14 @@ fn ipsec_and_nb_cfg_reach_sb_global() {
 #[test]
 fn a_first_write_in_pieces_gives_the_same_southbound() {
     // The seed written by a daemon that cuts its first write into transactions of 20
-    // logical flows, against ovn-northd's.
+    // rows, against ovn-northd's.
     let c = Lab::with_northd();
     c.script(SEED);
     c.sync();
     let mut dd = Lab::databases_only();
     dd.script(SEED);
     let before = sb_txns(&dd);
-    dd.start_ovn_dd_env("dd", &[], &[("OVN_DD_FLOWS_PER_TXN", "20")]);
+    dd.start_ovn_dd_env("dd", &[], &[("OVN_DD_ROWS_PER_TXN", "20")]);
     dd.sync();
     let flows = dd.sbctl(&["--bare", "--columns=_uuid", "list", "Logical_Flow"]);
     let flows = flows.lines().filter(|l| !l.is_empty()).count();
@@ -440,4 +440,6 @@ fn a_first_write_in_pieces_gives_the_same_southbound() {
     );
     assert_same_flows(&c.dump_flows(), &dd.dump_flows(), "seed in pieces");
     assert_same_tables_but(&c.sb(), &dd.sb(), "seed in pieces", unkeyed);
+    let log = std::fs::read_to_string(dd.dir.path().join("dd.log")).unwrap();
+    assert!(!log.contains("transaction failed"), "{log}");
 }

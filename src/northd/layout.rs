@@ -59,9 +59,9 @@ pub struct Layout {
     chassis_changed: bool,
 }
 
-/// Logical flows per transaction when writing an empty Southbound
-/// (`OVN_DD_FLOWS_PER_TXN` overrides it, for tests).
-const FLOWS_PER_TXN: usize = 50_000;
+/// Rows per transaction when writing an empty Southbound (`OVN_DD_ROWS_PER_TXN`
+/// overrides it, for tests).
+const ROWS_PER_TXN: usize = 10_000;
 
 /// A hash of a rendered row's content (rows rendered alike hash alike).
 fn row_hash(_db: &Database, _table: &str, row: &Row) -> u64 {
@@ -205,6 +205,8 @@ impl Layout {
             .iter()
             .filter(|t| **t != "SB_Global")
             .all(|t| sb.table(t).is_empty());
+        // SB_Global and the catalogues (whose rows refer to each other) go first, whole.
+        let mut head = adapters::client::ops::OpsText::default();
         let mut text = adapters::client::ops::OpsText::default();
         let mut flow_text = adapters::client::ops::OpsText::default();
         let mut n = super::sync::OpCounts::default();
@@ -221,7 +223,7 @@ impl Layout {
                 chassis: &l.chassis,
                 ha_groups: &ha_names,
             };
-            let mut put = |table: &'static str, u: DbUuid, want: &Row| {
+            let mut put_glued = |table: &'static str, u: DbUuid, want: &Row, glue: bool| {
                 wanted.entry(table).or_default().insert(u);
                 let have = sb.table(table).get(&u);
                 if let Some(op) = row_op(sb, table, u, Some(want), have) {
@@ -230,10 +232,11 @@ impl Layout {
                     } else {
                         n.inserted += 1;
                     }
-                    if table == "Logical_Flow" {
-                        flow_text.push(&op);
-                    } else {
-                        text.push(&op);
+                    match table {
+                        "Logical_Flow" | "Logical_DP_Group" => flow_text.push_glued(&op, glue),
+                        "SB_Global" | "DHCP_Options" | "DHCPv6_Options" | "RBAC_Role"
+                        | "RBAC_Permission" => head.push(&op),
+                        _ => text.push_glued(&op, glue),
                     }
                 }
             };
@@ -243,7 +246,7 @@ impl Layout {
                 nb_cfg,
                 ipsec,
             );
-            put("SB_Global", gu, &g);
+            put_glued("SB_Global", gu, &g, false);
             let mut catalogues = Database::new(sb.schema.clone());
             crate::sb::write_catalogues(&mut catalogues, &l.ids);
             for t in [
@@ -253,63 +256,67 @@ impl Layout {
                 "RBAC_Permission",
             ] {
                 for (u, r) in catalogues.table(t) {
-                    put(t, *u, r);
+                    put_glued(t, *u, r, false);
                 }
             }
             drop(catalogues);
             for d in l.dps.values() {
                 let (u, r) = render_datapath(d, &l.ids);
-                put("Datapath_Binding", u, &r);
+                put_glued("Datapath_Binding", u, &r, false);
+            }
+            // Rows before the rows that refer to them, so that a first write may be cut
+            // anywhere: HA chassis, their groups, then the port bindings.
+            for (name, gs) in &l.ha {
+                if let Some(g) = gs.iter().min() {
+                    let (u, r, members) = render_ha_group(g, &ctx);
+                    let mut us = Vec::new();
+                    for (mu, mr) in members {
+                        put_glued("HA_Chassis", mu, &mr, true);
+                        us.push(mu);
+                    }
+                    put_glued("HA_Chassis_Group", u, &r, false);
+                    ha_members.insert(name.clone(), us);
+                }
             }
             for p in l.ports.values() {
                 if let Some((u, r)) = render_port(p, &ctx) {
-                    put("Port_Binding", u, &r);
+                    put_glued("Port_Binding", u, &r, false);
                 }
             }
             for ((dp, name), (key, members)) in &l.mcs {
                 if let Some((u, r)) = render_multicast_group(*dp, name, *key, members.keys(), &ctx)
                 {
-                    put("Multicast_Group", u, &r);
+                    put_glued("Multicast_Group", u, &r, false);
                 }
             }
             for ms in l.ip_mcast.values() {
                 if let Some((u, r)) = ms.iter().min().and_then(|m| render_ip_multicast(m, &ctx)) {
-                    put("IP_Multicast", u, &r);
+                    put_glued("IP_Multicast", u, &r, false);
                 }
             }
             for a in l.address_sets.values() {
                 if let Some(a) = a.iter().min() {
                     let (u, r) = render_address_set(a, &l.ids);
-                    put("Address_Set", u, &r);
-                }
-            }
-            for (name, gs) in &l.ha {
-                if let Some(g) = gs.iter().min() {
-                    let (u, r, members) = render_ha_group(g, &ctx);
-                    put("HA_Chassis_Group", u, &r);
-                    let mut us = Vec::new();
-                    for (mu, mr) in members {
-                        put("HA_Chassis", mu, &mr);
-                        us.push(mu);
-                    }
-                    ha_members.insert(name.clone(), us);
+                    put_glued("Address_Set", u, &r, false);
                 }
             }
             for (k, fs) in &l.flows {
                 if let Some((u, r, g)) = render_flow(fs, &ctx) {
                     let gk = g.map(|g| {
                         let key = g.key.clone();
-                        groups.entry(key.clone()).or_insert((g, 0, None)).1 += 1;
+                        let e = groups.entry(key.clone()).or_insert_with(|| {
+                            // A group goes right before the first flow that uses it (a
+                            // Logical_DP_Group nothing refers to is collected at commit).
+                            let (gu, gr) = render_dp_group(&g, &ctx);
+                            put_glued("Logical_DP_Group", gu, &gr, true);
+                            (g, 0, Some(row_hash(sb, "Logical_DP_Group", &gr)))
+                        });
+                        e.1 += 1;
                         key
                     });
-                    put("Logical_Flow", u, &r);
+                    put_glued("Logical_Flow", u, &r, false);
                     emitted.insert(k.clone(), (u, gk, row_hash(sb, "Logical_Flow", &r)));
                 }
-            }
-            for (spec, _, h) in groups.values_mut() {
-                let (u, r) = render_dp_group(spec, &ctx);
-                put("Logical_DP_Group", u, &r);
-                *h = Some(row_hash(sb, "Logical_DP_Group", &r));
             }
         }
         for t in crate::sb::OWNED {
@@ -331,20 +338,18 @@ impl Layout {
         // A takeover replaces rows in one transaction, so that readers never see half of
         // it; a first write may come in pieces (smaller replies and echoes to hold).
         let txns = if fresh {
-            let per_txn = std::env::var("OVN_DD_FLOWS_PER_TXN")
+            let per_txn = std::env::var("OVN_DD_ROWS_PER_TXN")
                 .ok()
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(FLOWS_PER_TXN);
-            let mut pieces = flow_text.split(per_txn);
-            let mut first = text;
-            if !pieces.is_empty() {
-                first.append(pieces.remove(0));
-            }
-            std::iter::once(first).chain(pieces).collect()
+                .unwrap_or(ROWS_PER_TXN);
+            text.append(flow_text);
+            let mut pieces = text.split(per_txn);
+            head.append(pieces.remove(0));
+            std::iter::once(head).chain(pieces).collect()
         } else {
-            let mut all = text;
-            all.append(flow_text);
-            vec![all]
+            head.append(text);
+            head.append(flow_text);
+            vec![head]
         };
         (l, txns, n)
     }

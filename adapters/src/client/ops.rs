@@ -14,16 +14,25 @@ pub struct OpsText {
     n: usize,
     /// Where each operation's text ends.
     ends: Vec<usize>,
+    /// Operations that must go in the same transaction as the next one (a row of a
+    /// non-root table, collected at commit unless something refers to it).
+    glued: Vec<bool>,
 }
 
 impl OpsText {
     pub fn push(&mut self, op: &Value) {
+        self.push_glued(op, false);
+    }
+
+    /// Pushes `op`; with `glue`, [`OpsText::split`] keeps it with the next operation.
+    pub fn push_glued(&mut self, op: &Value, glue: bool) {
         if self.n > 0 {
             self.text.push(',');
         }
         self.text.push_str(&op.to_string());
         self.n += 1;
         self.ends.push(self.text.len());
+        self.glued.push(glue);
     }
 
     /// Appends `other`'s operations after these.
@@ -37,25 +46,34 @@ impl OpsText {
         let base = self.text.len();
         self.text.push_str(&other.text);
         self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.glued.extend(other.glued);
         self.n += other.n;
     }
 
-    /// Cuts these operations into pieces of at most `max` operations, in order.
+    /// Cuts these operations into pieces of about `max` operations, in order, never
+    /// between a glued operation and the next.
     pub fn split(self, max: usize) -> Vec<OpsText> {
-        if self.n <= max.max(1) {
+        let max = max.max(1);
+        if self.n <= max {
             return vec![self];
         }
         let mut out = Vec::new();
-        let mut start = 0;
-        for chunk in self.ends.chunks(max.max(1)) {
-            let end = *chunk.last().expect("chunks are not empty");
+        let (mut first_op, mut start) = (0, 0);
+        for i in 0..self.n {
+            let last = i + 1 == self.n;
+            if !(last || (i + 1 - first_op >= max && !self.glued[i])) {
+                continue;
+            }
+            let end = self.ends[i];
             let text = self.text[start..end].trim_start_matches(',').to_string();
-            let first = end - text.len();
+            let base = end - text.len();
             out.push(OpsText {
-                ends: chunk.iter().map(|e| e - first).collect(),
-                n: chunk.len(),
+                ends: self.ends[first_op..=i].iter().map(|e| e - base).collect(),
+                glued: self.glued[first_op..=i].to_vec(),
+                n: i + 1 - first_op,
                 text,
             });
+            first_op = i + 1;
             start = end;
         }
         out
@@ -290,6 +308,16 @@ mod tests {
             .collect();
         let whole: Value = serde_json::from_str(&format!("[{}]", a.text())).unwrap();
         assert_eq!(Value::Array(rejoined), whole);
-        assert_eq!(a.split(10).len(), 1);
+        assert_eq!(a.clone().split(10).len(), 1);
+        // A glued operation stays with the next one.
+        let mut g = OpsText::default();
+        for i in 0..6 {
+            g.push_glued(&json!({"op": "comment", "comment": i}), i == 1);
+        }
+        let parts = g.split(2);
+        assert_eq!(
+            parts.iter().map(OpsText::len).collect::<Vec<_>>(),
+            [3, 2, 1]
+        );
     }
 }
