@@ -62,8 +62,14 @@ impl Lab {
     /// Starts the two databases and the real ovn-northd.
     pub fn with_northd() -> Lab {
         let mut lab = Lab::databases_only();
-        let d = lab.dir.path().to_path_buf();
-        lab.daemon(
+        lab.start_c_northd();
+        lab
+    }
+
+    /// Starts the real ovn-northd on the lab's databases (`<dir>/northd.{pid,log,ctl}`).
+    pub fn start_c_northd(&mut self) {
+        let d = self.dir.path().to_path_buf();
+        self.daemon(
             Command::new("ovn-northd").args([
                 "--detach",
                 "--no-chdir",
@@ -75,7 +81,6 @@ impl Lab {
             ]),
             "northd.pid",
         );
-        lab
     }
 
     /// Starts the two databases and `ovn-dd northd` with ovn-northd's command line.
@@ -151,18 +156,7 @@ impl Lab {
             .arg("/usr/share/ovn/ovn-sb.ovsschema"));
         lab.server("nb", &d.join("nb.db"));
         lab.server("sb", &d.join("sb.db"));
-        lab.daemon(
-            Command::new("ovn-northd").args([
-                "--detach",
-                "--no-chdir",
-                &format!("--pidfile={}", d.join("northd.pid").display()),
-                &format!("--log-file={}", d.join("northd.log").display()),
-                &format!("--unixctl={}", d.join("northd.ctl").display()),
-                &format!("--ovnnb-db=unix:{}", d.join("nb.sock").display()),
-                &format!("--ovnsb-db=unix:{}", d.join("sb.sock").display()),
-            ]),
-            "northd.pid",
-        );
+        lab.start_c_northd();
         lab
     }
 

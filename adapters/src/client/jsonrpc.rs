@@ -343,16 +343,7 @@ impl Connection {
     /// Sends a request and waits for its reply: the `result`, or the `error` as
     /// [`Error::Rpc`].
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, Error> {
-        self.next_id += 1;
-        let id = self.next_id;
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut w = self.pending.lock().unwrap();
-            if let Some(e) = &w.closed {
-                return Err(e.clone());
-            }
-            w.calls.insert(id, tx);
-        }
+        let (id, rx) = self.expect_reply()?;
         let name = self.name.lock().unwrap().clone();
         tracing::debug!(
             target: "jsonrpc",
@@ -362,19 +353,23 @@ impl Connection {
         rx.await.map_err(|_| Error::Disconnected)?
     }
 
-    /// [`Connection::call`] with the params already written as JSON text (a huge
-    /// transaction costs its text once, not a tree of values nor copies of the text).
-    pub async fn call_text(&mut self, method: &str, params: String) -> Result<Value, Error> {
+    /// A new request id, with the channel its reply will come through.
+    fn expect_reply(&mut self) -> Result<(u64, oneshot::Receiver<Result<Value, Error>>), Error> {
         self.next_id += 1;
         let id = self.next_id;
         let (tx, rx) = oneshot::channel();
-        {
-            let mut w = self.pending.lock().unwrap();
-            if let Some(e) = &w.closed {
-                return Err(e.clone());
-            }
-            w.calls.insert(id, tx);
+        let mut w = self.pending.lock().unwrap();
+        if let Some(e) = &w.closed {
+            return Err(e.clone());
         }
+        w.calls.insert(id, tx);
+        Ok((id, rx))
+    }
+
+    /// [`Connection::call`] with the params already written as JSON text (a huge
+    /// transaction costs its text once, not a tree of values nor copies of the text).
+    pub async fn call_text(&mut self, method: &str, params: String) -> Result<Value, Error> {
+        let (id, rx) = self.expect_reply()?;
         let name = self.name.lock().unwrap().clone();
         tracing::debug!(
             target: "jsonrpc",

@@ -582,20 +582,7 @@ impl Session {
         let skip = asserted.is_some() as usize;
         all.extend(asserted);
         all.extend(ops);
-        match live.client.transact(&self.db, all).await {
-            Ok(mut res) => Ok(res.split_off(skip)),
-            // Indexes count the caller's operations; a failed assert keeps index 0.
-            Err(TxnError::Op {
-                index,
-                error,
-                details,
-            }) => Err(TxnError::Op {
-                index: index.saturating_sub(skip),
-                error,
-                details,
-            }),
-            Err(e) => Err(e),
-        }
+        unassert(live.client.transact(&self.db, all).await, skip)
     }
 
     /// [`Session::transact`] for operations written as text.
@@ -608,47 +595,26 @@ impl Session {
         };
         let asserted = self.opts.lock.as_ref().map(|l| ops::assert_lock(l));
         let skip = asserted.is_some() as usize;
-        match live
+        let res = live
             .client
             .transact_text(&self.db, asserted.as_ref(), ops)
-            .await
-        {
-            Ok(mut res) => Ok(res.split_off(skip)),
-            Err(TxnError::Op {
-                index,
-                error,
-                details,
-            }) => Err(TxnError::Op {
-                index: index.saturating_sub(skip),
-                error,
-                details,
-            }),
-            Err(e) => Err(e),
-        }
+            .await;
+        unassert(res, skip)
     }
 
     /// Asks the server for the lock again (after `unlock` or `stolen`), as the last in
     /// line.
     pub async fn lock(&mut self) -> Result<(), Error> {
-        let (Some(live), Some(name)) = (self.live.as_mut(), self.opts.lock.as_ref()) else {
-            return Ok(());
-        };
-        if self.has_lock {
-            return Ok(());
-        }
-        // Drop any request still queued (the server refuses a second one); there may
-        // be none, which the server reports as an error we do not need.
-        let _ = live.client.unlock(name).await;
-        if live.client.lock(name).await? && !self.has_lock {
-            self.has_lock = true;
-            self.queued.push_back(Event::Lock(true));
-        }
-        Ok(())
+        self.request_lock(false).await
     }
 
     /// Takes the lock from its holder (giving up our pending request first, as the
     /// server wants).
     pub async fn steal(&mut self) -> Result<(), Error> {
+        self.request_lock(true).await
+    }
+
+    async fn request_lock(&mut self, steal: bool) -> Result<(), Error> {
         let (Some(live), Some(name)) = (self.live.as_mut(), self.opts.lock.as_ref()) else {
             return Ok(());
         };
@@ -658,7 +624,12 @@ impl Session {
         // Drop any request still queued (the server refuses a second one); there may
         // be none, which the server reports as an error we do not need.
         let _ = live.client.unlock(name).await;
-        if live.client.steal(name).await? && !self.has_lock {
+        let got = if steal {
+            live.client.steal(name).await?
+        } else {
+            live.client.lock(name).await?
+        };
+        if got {
             self.has_lock = true;
             self.queued.push_back(Event::Lock(true));
         }
@@ -676,6 +647,24 @@ impl Session {
             self.queued.push_back(Event::Lock(false));
         }
         Ok(())
+    }
+}
+
+/// A transaction's results without the `skip` leading lock assertion: indexes count the
+/// caller's operations (a failed assertion keeps index 0).
+fn unassert(res: Result<Vec<OpResult>, TxnError>, skip: usize) -> Result<Vec<OpResult>, TxnError> {
+    match res {
+        Ok(mut res) => Ok(res.split_off(skip)),
+        Err(TxnError::Op {
+            index,
+            error,
+            details,
+        }) => Err(TxnError::Op {
+            index: index.saturating_sub(skip),
+            error,
+            details,
+        }),
+        Err(e) => Err(e),
     }
 }
 
