@@ -47,9 +47,9 @@ pub struct Layout {
     /// content. Logical_Flow and Logical_DP_Group rows are compared with what was
     /// written, not with the replica, which need not hold them (see `northd::blind`).
     emitted: HashMap<FlowKey, (DbUuid, Option<String>, u64)>,
-    /// Logical_DP_Groups in use: what they stand for, how many flows use them, and a hash
-    /// of the row written (none yet).
-    groups: HashMap<String, (GroupSpec, usize, Option<u64>)>,
+    /// Logical_DP_Groups in use: what they stand for, how many flows use them, and the
+    /// datapaths of the row written (none yet), so that a change is a `mutate`.
+    groups: HashMap<String, (GroupSpec, usize, Option<Vec<DbUuid>>)>,
     ha: BTreeMap<Istr, Vec<Arc<HaGroupRow>>>,
     ha_members: HashMap<Istr, Vec<DbUuid>>,
     ip_mcast: BTreeMap<Uuid, Vec<Arc<IpMulticastRow>>>,
@@ -64,6 +64,13 @@ pub struct Layout {
 /// saved 14 MiB of peak RSS but cost 5 s of cold convergence (27 transactions), so the
 /// pieces are large; the C daemon writes its first SB in 3 transactions too.
 const ROWS_PER_TXN: usize = 100_000;
+
+/// The datapaths of a rendered Logical_DP_Group row, sorted.
+fn group_members(r: &Row) -> Vec<DbUuid> {
+    let mut v = r.get("datapaths").map(|d| d.uuids()).unwrap_or_default();
+    v.sort();
+    v
+}
 
 /// A hash of a rendered row's content (rows rendered alike hash alike).
 fn row_hash(_db: &Database, _table: &str, row: &Row) -> u64 {
@@ -214,7 +221,7 @@ impl Layout {
         let mut n = super::sync::OpCounts::default();
         let mut wanted: HashMap<&'static str, HashSet<DbUuid>> = HashMap::new();
         let mut emitted = HashMap::new();
-        let mut groups: HashMap<String, (GroupSpec, usize, Option<u64>)> = HashMap::new();
+        let mut groups: HashMap<String, (GroupSpec, usize, Option<Vec<DbUuid>>)> = HashMap::new();
         let mut ha_members = HashMap::new();
         {
             let ha_names: BTreeSet<Istr> = l.ha.keys().cloned().collect();
@@ -311,7 +318,7 @@ impl Layout {
                             // Logical_DP_Group nothing refers to is collected at commit).
                             let (gu, gr) = render_dp_group(&g, &ctx);
                             put_glued("Logical_DP_Group", gu, &gr, true);
-                            (g, 0, Some(row_hash(sb, "Logical_DP_Group", &gr)))
+                            (g, 0, Some(group_members(&gr)))
                         });
                         e.1 += 1;
                         key
@@ -691,13 +698,60 @@ impl Layout {
                 continue;
             };
             let (u, r) = render_dp_group(spec, &ctx);
+            let by_uuid = || {
+                vec![adapters::client::ops::cond(
+                    "_uuid",
+                    "==",
+                    adapters::client::ops::uuid(u),
+                )]
+            };
             if *n == 0 {
-                own("Logical_DP_Group", u, None, *had);
+                if had.is_some() {
+                    ops.push(adapters::client::ops::delete("Logical_DP_Group", by_uuid()));
+                }
                 self.groups.remove(gk);
-            } else {
-                let h = own("Logical_DP_Group", u, Some(&r), *had);
-                self.groups.get_mut(gk).expect("present").2 = h;
+                continue;
             }
+            let now = group_members(&r);
+            match had {
+                None => ops.push(adapters::client::ops::insert(
+                    "Logical_DP_Group",
+                    sb.schema.row_to_json("Logical_DP_Group", &r),
+                    Some(u),
+                    None,
+                )),
+                Some(old) if *old != now => {
+                    // Members come and go one at a time: mutate the set, do not resend it.
+                    let set = |v: Vec<DbUuid>| {
+                        adapters::Datum::set(v.into_iter().map(adapters::Atom::Uuid).collect())
+                            .to_json()
+                    };
+                    let added: Vec<DbUuid> = now
+                        .iter()
+                        .filter(|d| old.binary_search(d).is_err())
+                        .copied()
+                        .collect();
+                    let removed: Vec<DbUuid> = old
+                        .iter()
+                        .filter(|d| now.binary_search(d).is_err())
+                        .copied()
+                        .collect();
+                    let mut mutations = Vec::new();
+                    if !removed.is_empty() {
+                        mutations.push(serde_json::json!(["datapaths", "delete", set(removed)]));
+                    }
+                    if !added.is_empty() {
+                        mutations.push(serde_json::json!(["datapaths", "insert", set(added)]));
+                    }
+                    ops.push(adapters::client::ops::mutate(
+                        "Logical_DP_Group",
+                        by_uuid(),
+                        mutations,
+                    ));
+                }
+                Some(_) => {}
+            }
+            self.groups.get_mut(gk).expect("present").2 = Some(now);
         }
         ops
     }
