@@ -737,23 +737,15 @@ pub fn render_flow<F: std::borrow::Borrow<Flow>>(
         routers: false,
         some: BTreeSet::new(),
     };
-    let mut key_parts: BTreeSet<String> = BTreeSet::new();
     for f in &fs {
         match f.dp {
             Dp::One(d) => {
                 if ctx.has_dp(d) {
                     spec.some.insert(d);
-                    key_parts.insert(d.to_string());
                 }
             }
-            Dp::Switches => {
-                spec.switches = true;
-                key_parts.insert("switches".into());
-            }
-            Dp::Routers => {
-                spec.routers = true;
-                key_parts.insert("routers".into());
-            }
+            Dp::Switches => spec.switches = true,
+            Dp::Routers => spec.routers = true,
         }
     }
     let mut targets = spec.some.clone();
@@ -787,8 +779,19 @@ pub fn render_flow<F: std::borrow::Borrow<Flow>>(
             Datum::string_map([("in_out_port", p.as_str())]),
         );
     }
-    spec.key = key_parts.into_iter().collect::<Vec<_>>().join(",");
-    let dp_key = spec.key.clone();
+    // One row per flow key, whatever datapaths it is on: a change of datapaths updates
+    // the row (and its group) in place.
+    let u = content_uuid(&["Logical_Flow", stage.name(), &priority.to_string(), m, a]);
+    // Groups: one for all switches, one for all routers (and both), shared by every flow
+    // on them, whose identity does not change as datapaths come and go; a flow on some
+    // datapaths by name has a group of its own, so that a datapath coming or going is
+    // one mutation of that group, not a new group.
+    spec.key = match (spec.some.is_empty(), spec.switches, spec.routers) {
+        (true, true, false) => "switches".into(),
+        (true, false, true) => "routers".into(),
+        (true, true, true) => "routers,switches".into(),
+        _ => u.to_string(),
+    };
     let group = if targets.len() == 1 {
         let d = *targets.iter().next().expect("one target");
         r.insert(
@@ -801,14 +804,6 @@ pub fn render_flow<F: std::borrow::Borrow<Flow>>(
         r.insert("logical_dp_group".into(), Datum::set(vec![Atom::Uuid(gu)]));
         Some(spec)
     };
-    let u = content_uuid(&[
-        "Logical_Flow",
-        stage.name(),
-        &priority.to_string(),
-        m,
-        a,
-        &dp_key,
-    ]);
     Some((u, r, group))
 }
 

@@ -685,7 +685,12 @@ impl Layout {
             if let Some((u, r, g)) = new {
                 let gk = g.map(|g| {
                     let key = g.key.clone();
-                    self.groups.entry(key.clone()).or_insert((g, 0, None)).1 += 1;
+                    let e = self
+                        .groups
+                        .entry(key.clone())
+                        .or_insert((g.clone(), 0, None));
+                    e.0 = g;
+                    e.1 += 1;
                     dirty.groups.insert(key.clone());
                     key
                 });
