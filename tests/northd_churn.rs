@@ -44,6 +44,8 @@ fn compare(dd: &Lab, chassis: bool, what: &str) {
 #[test]
 fn a_thousand_changes_one_by_one_match_ovn_northd() {
     let dd = Lab::with_ovn_dd();
+    dd.sync();
+    let baseline = dd.appctl("dd", &["memory/show"]);
     let mut changes = 0;
     let mut since_check = 0;
     let mut seed = 100;
@@ -109,6 +111,21 @@ fn a_thousand_changes_one_by_one_match_ovn_northd() {
         }
     }
     compare(&dd, false, "the end");
+    // Everything was torn down: nothing of it may stay behind in the daemon's inputs or
+    // layout. (Output rows are checked by the recomputation below: NB_Global options the
+    // topologies set stay, and with them SB_Global options.)
+    let end = dd.appctl("dd", &["memory/show"]);
+    let counts = |m: &str| -> Vec<String> {
+        m.split_whitespace()
+            .filter(|w| w.starts_with("inputs:") || w.starts_with("layout-entries:"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(
+        counts(&end),
+        counts(&baseline),
+        "memory/show before and after"
+    );
     // The incremental state agrees with a recomputation from scratch.
     dd.appctl("dd", &["inc-engine/recompute"]);
     let stats = dd.appctl("dd", &["inc-engine/show-stats"]);

@@ -166,6 +166,25 @@ fn add_arc<K: Ord, T: PartialEq>(m: &mut BTreeMap<K, Vec<Arc<T>>>, k: K, v: Arc<
 }
 
 impl Layout {
+    /// Entries of the layout's indexes (for `memory/show`: they must not grow as objects
+    /// come and go).
+    pub fn entries(&self) -> usize {
+        self.dps.len()
+            + self.ports.len()
+            + self.ports_by_dp.len()
+            + self.mcs.len()
+            + self.flows.len()
+            + self.flows_by_dp.len()
+            + self.wide_switches.len()
+            + self.wide_routers.len()
+            + self.emitted.len()
+            + self.groups.len()
+            + self.ha.len()
+            + self.ha_members.len()
+            + self.ip_mcast.len()
+            + self.address_sets.len()
+    }
+
     /// Takes the SB Chassis rows as they are now (port bindings and HA chassis refer to
     /// them by UUID).
     pub fn set_chassis(&mut self, sb: &Database) {
@@ -400,6 +419,9 @@ impl Layout {
                     self.ports.remove(name);
                     if let Some(s) = self.ports_by_dp.get_mut(&p.dp) {
                         s.remove(name);
+                        if s.is_empty() {
+                            self.ports_by_dp.remove(&p.dp);
+                        }
                     }
                 }
                 dirty.ports.insert(name.clone());
@@ -445,6 +467,13 @@ impl Layout {
                     index.insert(k.clone());
                 } else {
                     index.remove(&k);
+                    // A datapath's index goes with its last flow (no leak as datapaths
+                    // come and go).
+                    if let Dp::One(u) = f.dp
+                        && self.flows_by_dp.get(&u).is_some_and(HashSet::is_empty)
+                    {
+                        self.flows_by_dp.remove(&u);
+                    }
                 }
                 dirty.flows.insert(k);
             }

@@ -645,11 +645,28 @@ impl State {
                 c.ok(t)
             }
             "memory/show" => {
-                let rows = self.northd.state().rows().count();
+                let mut kinds = [0usize; 9];
+                for o in self.northd.state().rows() {
+                    use rules::output::Output as O;
+                    kinds[match o {
+                        O::Flow(_) => 0,
+                        O::Datapath(_) => 1,
+                        O::Port(_) => 2,
+                        O::McMember(_) => 3,
+                        O::HaGroup(_) => 4,
+                        O::IpMulticast(_) => 5,
+                        O::AddressSet(_) => 6,
+                        O::SbOption(..) => 7,
+                        O::Diag(_) => 8,
+                    }] += 1;
+                }
+                let rows: usize = kinds.iter().sum();
+                tracing::debug!(target: "northd", "output rows by kind (flow, datapath, port, mc member, ha group, ip multicast, address set, sb option, diag): {kinds:?}");
                 c.ok(format!(
-                    "inputs:{} output-rows:{} nb-rows:{} sb-rows:{}\n",
+                    "inputs:{} output-rows:{} layout-entries:{} nb-rows:{} sb-rows:{}\n",
                     self.inputs.len(),
                     rows,
+                    self.layout.as_ref().map_or(0, layout::Layout::entries),
                     db_rows(nb.replica()),
                     db_rows(sb.replica())
                 ))
