@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use adapters::client::jsonrpc::Framer;
 use adapters::client::ops::{self, cond, named_uuid, uuid};
-use adapters::client::{Change, Client, Delta, Error, Idl, MonitorMethod, OpResult, TxnError};
+use adapters::client::{
+    Change, Client, Delta, Error, Event, MonitorMethod, OpResult, Options, Session, TxnError,
+};
 use adapters::{Datum, Uuid};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,11 +17,29 @@ mod server;
 
 use server::{NB, Server};
 
-async fn next(idl: &mut Idl) -> Delta {
-    tokio::time::timeout(Duration::from_secs(10), idl.next_delta())
-        .await
-        .expect("no update within 10 s")
-        .expect("update")
+/// The next update of `s` (a connection or a loss of one is a test failure).
+async fn next(s: &mut Session) -> Delta {
+    match tokio::time::timeout(Duration::from_secs(10), s.next_event()).await {
+        Ok(Event::Delta(d)) => d,
+        Ok(e) => panic!("expected an update, got {e:?}"),
+        Err(_) => panic!("no update within 10 s"),
+    }
+}
+
+/// A session on `remote` monitoring `tables` of `db`, connected: (session, whether the
+/// server resumed, initial delta).
+async fn session(remote: &str, db: &str, tables: &[&str]) -> (Session, Delta) {
+    let mut s = Session::new(Options::new(remote), db, tables).unwrap();
+    let d = connected(&mut s).await.1;
+    (s, d)
+}
+
+async fn connected(s: &mut Session) -> (bool, Delta) {
+    match tokio::time::timeout(Duration::from_secs(10), s.next_event()).await {
+        Ok(Event::Connected { found, delta, .. }) => (found, delta),
+        Ok(e) => panic!("expected a connection, got {e:?}"),
+        Err(_) => panic!("not connected within 10 s: {:?}", s.stats.last_error),
+    }
 }
 
 /// The delta as (table, kind, name) triples, for compact assertions.
@@ -47,14 +67,13 @@ fn s(t: &str, k: &'static str, n: &str) -> (String, &'static str, String) {
 async fn monitor_reports_exactly_the_nbctl_changes() {
     let srv = Server::standalone("monitor");
     srv.nbctl(&["ls-add", "before"]);
-    let (mut idl, initial) = Idl::connect(
+    let (mut idl, initial) = session(
         &srv.remote(),
         NB,
         &["Logical_Switch", "Logical_Switch_Port"],
     )
-    .await
-    .unwrap();
-    assert_eq!(idl.method, MonitorMethod::MonitorCondSince);
+    .await;
+    assert_eq!(idl.method(), MonitorMethod::MonitorCondSince);
     assert_eq!(
         summary(&initial),
         vec![s("Logical_Switch", "ins", "before")]
@@ -155,13 +174,12 @@ async fn monitor_reports_exactly_the_nbctl_changes() {
     names.sort();
     assert_eq!(names, listed);
     assert!(idl.replica.table("Logical_Router").is_empty());
-    let e = Idl::connect(&srv.remote(), NB, &["No_Such_Table"])
-        .await
-        .err();
-    assert!(
-        matches!(&e, Some(Error::Protocol(m)) if m.contains("No_Such_Table")),
-        "{e:?}"
-    );
+    // A table the schema lacks: never monitoring, and the reason is kept.
+    let mut bad = Session::new(Options::new(&srv.remote()), NB, &["No_Such_Table"]).unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(2), bad.next_event()).await;
+    assert!(r.is_err(), "{r:?}");
+    let e = bad.stats.last_error.clone().unwrap_or_default();
+    assert!(e.contains("No_Such_Table"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -420,7 +438,13 @@ async fn monitor_falls_back_to_monitor_cond_then_monitor() {
             assert_eq!(m["method"], method);
             m["id"].clone()
         };
+        // An old server: no _Server database.
         let m = p.read().await;
+        assert_eq!(m["params"][0], "_Server");
+        let id = expect(m, "get_schema");
+        p.send(json!({"id": id, "result": null, "error": "unknown database"})).await;
+        let m = p.read().await;
+        assert_eq!(m["params"][0], "T");
         let id = expect(m, "get_schema");
         p.send(json!({"id": id, "result": schema, "error": null})).await;
         for method in ["monitor_cond_since", "monitor_cond"] {
@@ -443,8 +467,8 @@ async fn monitor_falls_back_to_monitor_cond_then_monitor() {
         p.wait_closed().await;
     })
     .await;
-    let (mut idl, initial) = Idl::connect(&remote, "T", &[]).await.unwrap();
-    assert_eq!(idl.method, MonitorMethod::Monitor);
+    let (mut idl, initial) = session(&remote, "T", &[]).await;
+    assert_eq!(idl.method(), MonitorMethod::Monitor);
     let u1 = Uuid::parse(u1).unwrap();
     let [(t, u, Change::Inserted(r))] = initial.as_slice() else {
         panic!("{initial:?}")
@@ -471,11 +495,9 @@ async fn monitor_falls_back_to_monitor_cond_then_monitor() {
 async fn monitor_cond_since_resyncs_after_reconnect() {
     let srv = Server::clustered("resync");
     srv.nbctl(&["ls-add", "sw0"]);
-    let (mut idl, initial) = Idl::connect(&srv.remote(), NB, &["Logical_Switch"])
-        .await
-        .unwrap();
+    let (mut idl, initial) = session(&srv.remote(), NB, &["Logical_Switch"]).await;
     assert_eq!(summary(&initial), vec![s("Logical_Switch", "ins", "sw0")]);
-    assert!(idl.last_id.is_some_and(|u| u != Uuid::default()));
+    assert!(idl.last_id().is_some_and(|u| u != Uuid::default()));
     srv.nbctl(&["ls-add", "sw1"]);
     assert_eq!(
         summary(&next(&mut idl).await),
@@ -483,17 +505,17 @@ async fn monitor_cond_since_resyncs_after_reconnect() {
     );
 
     // Drop the connection; changes happen while the client is away.
-    let remote = srv.remote();
-    idl.client = Client::connect(&remote).await.unwrap();
+    assert!(matches!(
+        idl.force_reconnect("test"),
+        Some(Event::Disconnected { .. })
+    ));
     srv.nbctl(&["ls-add", "sw2"]);
     srv.nbctl(&["set", "Logical_Switch", "sw0", "external_ids:k=v"]);
     srv.nbctl(&["ls-del", "sw1"]);
-    let mut d = summary(&idl.reconnect(&remote).await.unwrap());
+    let (found, d) = connected(&mut idl).await;
+    let mut d = summary(&d);
     d.sort();
-    assert!(
-        idl.found,
-        "the server should still know our last transaction"
-    );
+    assert!(found, "the server should still know our last transaction");
     assert_eq!(
         d,
         vec![

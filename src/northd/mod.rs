@@ -400,14 +400,8 @@ impl State {
         // them (`ovn-nbctl --wait=sb|hv`) feeds no engine input, so no event is left to
         // bring it to SB_Global: come back for it now (the next write_sb either records
         // it in cur_cfg or marks the SB dirty, so this does not repeat).
-        let (nb_cfg, ipsec) = sync::nb_cfg_ipsec(nb.replica());
-        let sb_ipsec = sb
-            .replica()
-            .table("SB_Global")
-            .values()
-            .next()
-            .and_then(|r| sb.replica().get("SB_Global", r, "ipsec").as_bool())
-            .unwrap_or(false);
+        let (nb_cfg, ipsec) = sync::cfg_ipsec(nb.replica(), "NB_Global");
+        let sb_ipsec = sync::cfg_ipsec(sb.replica(), "SB_Global").1;
         let cfg_moved = self.active(sb)
             && !self.sb_dirty
             && (self.cur_cfg != Some(nb_cfg) || sb_ipsec != ipsec);
@@ -419,8 +413,8 @@ impl State {
     }
 
     async fn write_sb(&mut self, nb: &Session, sb: &mut Session) {
-        let (nb_cfg, ipsec) = sync::nb_cfg_ipsec(nb.replica());
-        let sb_cfg = sync::sb_nb_cfg(sb.replica());
+        let (nb_cfg, ipsec) = sync::cfg_ipsec(nb.replica(), "NB_Global");
+        let sb_cfg = sync::cfg_ipsec(sb.replica(), "SB_Global").0;
         let have_global = !sb.replica().table("SB_Global").is_empty();
         let full = self.sb_dirty || self.layout.is_none() || !have_global;
         if full && self.blind {

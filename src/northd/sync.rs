@@ -285,24 +285,15 @@ pub fn lsp_up_ops(nb: &Database, sb: &Database, index: &mut PortIndex) -> Vec<Va
     out
 }
 
-/// `SB_Global.nb_cfg` as the SB holds it.
-pub fn sb_nb_cfg(sb: &Database) -> i64 {
-    sb.table("SB_Global")
-        .values()
-        .next()
-        .and_then(|r| sb.get("SB_Global", r, "nb_cfg").as_int())
-        .unwrap_or(0)
-}
-
-/// `NB_Global` `nb_cfg` and whether IPsec is on.
-pub fn nb_cfg_ipsec(nb: &Database) -> (i64, bool) {
-    nb.table("NB_Global")
+/// `nb_cfg` and `ipsec` of the (first) row of `table`: `NB_Global` or `SB_Global`.
+pub fn cfg_ipsec(db: &Database, table: &str) -> (i64, bool) {
+    db.table(table)
         .values()
         .next()
         .map(|r| {
             (
-                nb.get("NB_Global", r, "nb_cfg").as_int().unwrap_or(0),
-                nb.get("NB_Global", r, "ipsec").as_bool().unwrap_or(false),
+                db.get(table, r, "nb_cfg").as_int().unwrap_or(0),
+                db.get(table, r, "ipsec").as_bool().unwrap_or(false),
             )
         })
         .unwrap_or((0, false))

@@ -1,11 +1,9 @@
-//! A live OVSDB client on tokio, modelled on OVS's `lib/ovsdb-cs.c`: requests
-//! (`get_schema`, `list_dbs`, `transact`), monitoring with `monitor_cond_since` (falling
-//! back to `monitor_cond`, then `monitor`), and [`Idl`], a replica kept current from
-//! the update notifications that reports one [`Delta`] per batch.
-//!
-//! [`Session`] adds what a daemon needs on top: remote lists tried in shuffled order,
-//! `_Server` monitoring with leader-only clustering, SSL, locks, inactivity probes and
-//! automatic reconnection with backoff.
+//! A live OVSDB client on tokio, modelled on OVS's `lib/ovsdb-cs.c`: [`Client`] makes
+//! requests (`get_schema`, `list_dbs`, `transact`, locks, monitoring with
+//! `monitor_cond_since` falling back to `monitor_cond`, then `monitor`); [`Session`]
+//! keeps a [`Replica`] current through remote lists tried in shuffled order, `_Server`
+//! monitoring with leader-only clustering, SSL, locks, inactivity probes and automatic
+//! reconnection with backoff, reporting one [`Delta`] per update batch.
 
 pub mod jsonrpc;
 pub mod ops;
@@ -193,117 +191,4 @@ pub struct MonitorReply {
     pub found: bool,
     pub last_id: Option<Uuid>,
     pub updates: Value,
-}
-
-/// A monitored database: a [`Replica`] of some tables of `db`, kept current from the
-/// server's notifications, each of which becomes one [`Delta`].
-pub struct Idl {
-    pub client: Client,
-    pub replica: Replica,
-    pub db: String,
-    /// How the current session monitors, and what its last reply said.
-    pub method: MonitorMethod,
-    pub found: bool,
-    /// The last transaction id seen (`monitor_cond_since` only), for fast resync.
-    pub last_id: Option<Uuid>,
-    requests: Value,
-    monitor_id: Value,
-    /// Notifications that are not updates for this monitor (e.g. `locked`), in order.
-    pub other: Vec<Notification>,
-}
-
-impl Idl {
-    /// Connects to `remote`, reads the schema of `db` and monitors every column of
-    /// `tables` (all tables when empty; a table the schema lacks is an error, columns
-    /// the caller does not know are kept). Returns the IDL and the initial contents as a
-    /// delta of insertions.
-    pub async fn connect(remote: &str, db: &str, tables: &[&str]) -> Result<(Idl, Delta), Error> {
-        let mut client = Client::connect(remote).await?;
-        let schema = client.get_schema(db).await?;
-        if let Some(t) = tables.iter().find(|t| !schema.tables.contains_key(**t)) {
-            return Err(Error::Protocol(format!("database {db} has no table {t}")));
-        }
-        let mut requests = serde_json::Map::new();
-        for (t, cols) in &schema.tables {
-            if tables.is_empty() || tables.contains(&t.as_str()) {
-                let cols: Vec<&String> = cols.keys().collect();
-                requests.insert(t.clone(), json!([{"columns": cols}]));
-            }
-        }
-        let mut idl = Idl {
-            client,
-            replica: Replica::new(schema),
-            db: db.to_string(),
-            method: MonitorMethod::MonitorCondSince,
-            found: false,
-            last_id: None,
-            requests: Value::Object(requests),
-            monitor_id: json!(db),
-            other: Vec::new(),
-        };
-        let delta = idl.start_monitor().await?;
-        Ok((idl, delta))
-    }
-
-    /// Replaces the connection by a new one to `remote` and monitors again, resuming
-    /// after the last transaction seen when the server still knows it (then `found`).
-    /// Returns what changed meanwhile.
-    pub async fn reconnect(&mut self, remote: &str) -> Result<Delta, Error> {
-        self.client = Client::connect(remote).await?;
-        self.start_monitor().await
-    }
-
-    async fn start_monitor(&mut self) -> Result<Delta, Error> {
-        let last = if self.method == MonitorMethod::MonitorCondSince {
-            self.last_id
-        } else {
-            None
-        };
-        let r = self
-            .client
-            .monitor(&self.db, &self.monitor_id, &self.requests, last)
-            .await?;
-        self.method = r.method;
-        self.found = r.found;
-        self.last_id = r.last_id;
-        self.replica
-            .apply(r.method as u8, &r.updates, !r.found)
-            .map_err(Error::Protocol)
-    }
-
-    /// Waits for the next update notification of this monitor and applies it. Other
-    /// notifications are kept in `other`. Fails when the connection ends or the server
-    /// sends a malformed update.
-    pub async fn next_delta(&mut self) -> Result<Delta, Error> {
-        loop {
-            let n = match self.client.conn.notifications.recv().await {
-                Some(n) => n?,
-                None => return Err(Error::Disconnected),
-            };
-            let version = match n.method.as_str() {
-                "update" => 1,
-                "update2" => 2,
-                "update3" => 3,
-                _ => {
-                    self.other.push(n);
-                    continue;
-                }
-            };
-            let p = n.params.as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let bad = || Error::Protocol(format!("malformed {} {}", n.method, n.params));
-            let updates = match (version, p) {
-                (3, [id, last, u]) if *id == self.monitor_id => {
-                    self.last_id = Some(last.as_str().and_then(Uuid::parse).ok_or_else(bad)?);
-                    u
-                }
-                (1 | 2, [id, u]) if *id == self.monitor_id => u,
-                (_, [id, ..]) if *id != self.monitor_id => continue,
-                _ => return Err(bad()),
-            };
-            return self
-                .replica
-                .apply(version, updates, false)
-                .map_err(Error::Protocol);
-        }
-    }
 }
