@@ -12,13 +12,14 @@
 //! `vlog/*`) are answered inside the server; the others travel to the daemon's main loop as
 //! [`Command`] messages, which it answers through [`Command::reply`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use adapters::client::jsonrpc::Framer;
 use serde_json::{Map, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -234,63 +235,6 @@ impl UnixctlServer {
     }
 }
 
-/// Finds the end of the first JSON value in a byte stream without parsing it, so that a
-/// partial message costs nothing until it is complete.
-#[derive(Default)]
-struct Framer {
-    pos: usize,
-    depth: usize,
-    started: bool,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Framer {
-    /// `Ok(Some(n))`: `buf[..n]` holds one complete object or array (leading whitespace
-    /// included); `Ok(None)`: incomplete; `Err`: not an object or array.
-    fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, ()> {
-        while self.pos < buf.len() {
-            let b = buf[self.pos];
-            self.pos += 1;
-            if !self.started {
-                match b {
-                    b' ' | b'\t' | b'\r' | b'\n' => continue,
-                    b'{' | b'[' => {
-                        self.started = true;
-                        self.depth = 1;
-                        continue;
-                    }
-                    _ => return Err(()),
-                }
-            }
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                }
-                continue;
-            }
-            match b {
-                b'"' => self.in_string = true,
-                b'{' | b'[' => self.depth += 1,
-                b'}' | b']' => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        let n = self.pos;
-                        *self = Framer::default();
-                        return Ok(Some(n));
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(None)
-    }
-}
-
 /// A JSON-RPC request, validated as `jsonrpc_msg_from_json` does.
 struct Request {
     method: String,
@@ -403,33 +347,26 @@ fn reply_json(reply: Reply, id: Value) -> Vec<u8> {
 
 /// One client connection: requests in order, one at a time.
 async fn serve(mut stream: UnixStream, shared: Arc<Shared>) {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut framer = Framer::default();
+    // The OVSDB client's framer: it cuts the stream into JSON values and refuses one
+    // longer than MAX_MESSAGE.
+    let mut framer = Framer::new(MAX_MESSAGE);
+    let mut msgs: VecDeque<Value> = VecDeque::new();
     let mut chunk = vec![0u8; 8192];
     loop {
-        let end = match framer.scan(&buf) {
-            Ok(Some(end)) => end,
-            Ok(None) => {
-                if buf.len() > MAX_MESSAGE {
-                    tracing::warn!(target: "unixctl", "request of more than {MAX_MESSAGE} bytes, closing connection");
-                    return;
-                }
-                match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-                continue;
-            }
-            Err(()) => {
-                tracing::warn!(target: "jsonrpc", "received bad JSON-RPC message, closing connection");
+        let Some(msg) = msgs.pop_front() else {
+            let n = match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let mut got = Vec::new();
+            if let Err(e) = framer.feed(&chunk[..n], &mut got) {
+                tracing::warn!(target: "jsonrpc", "received bad JSON-RPC message ({e}), closing connection");
                 return;
             }
+            msgs.extend(got);
+            continue;
         };
-        let msg: Vec<u8> = buf.drain(..end).collect();
-        let req = match serde_json::from_slice::<Value>(&msg)
-            .map_err(|e| format!("received bad JSON-RPC message: {e}"))
-            .and_then(parse_request)
-        {
+        let req = match parse_request(msg) {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(target: "unixctl", "{e}, closing connection");
@@ -488,14 +425,16 @@ mod tests {
     /// A test client that keeps what it read past a reply.
     struct Client {
         stream: UnixStream,
-        buf: Vec<u8>,
+        framer: Framer,
+        read: VecDeque<Value>,
     }
 
     impl Client {
         async fn connect(path: &Path) -> Client {
             Client {
                 stream: UnixStream::connect(path).await.unwrap(),
-                buf: Vec::new(),
+                framer: Framer::new(MAX_MESSAGE),
+                read: VecDeque::new(),
             }
         }
         async fn send(&mut self, raw: &[u8]) {
@@ -503,17 +442,18 @@ mod tests {
         }
         /// The next reply, or `None` once the server closed the connection.
         async fn reply(&mut self) -> Option<Value> {
-            let mut framer = Framer::default();
             let mut chunk = [0u8; 4096];
             loop {
-                if let Ok(Some(n)) = framer.scan(&self.buf) {
-                    let v = serde_json::from_slice(&self.buf[..n]).unwrap();
-                    self.buf.drain(..n);
+                if let Some(v) = self.read.pop_front() {
                     return Some(v);
                 }
                 match self.stream.read(&mut chunk).await {
                     Ok(0) | Err(_) => return None,
-                    Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                    Ok(n) => {
+                        let mut got = Vec::new();
+                        self.framer.feed(&chunk[..n], &mut got).unwrap();
+                        self.read.extend(got);
+                    }
                 }
             }
         }
@@ -532,15 +472,16 @@ mod tests {
 
     #[test]
     fn framer_splits_concatenated_messages() {
+        // The shared framer, as the server uses it: complete values out, the rest kept.
         let data = br#" {"a":"}{\"x"} [1,[2]]{"b""#;
-        let mut f = Framer::default();
-        let n = f.scan(data).unwrap().unwrap();
-        assert_eq!(&data[..n], br#" {"a":"}{\"x"}"#);
-        let rest = &data[n..];
-        let m = f.scan(rest).unwrap().unwrap();
-        assert_eq!(&rest[..m], b" [1,[2]]");
-        assert_eq!(f.scan(&rest[m..]), Ok(None));
-        assert_eq!(Framer::default().scan(b"  42"), Err(()));
+        let mut f = Framer::new(MAX_MESSAGE);
+        let mut out = Vec::new();
+        f.feed(data, &mut out).unwrap();
+        assert_eq!(out, vec![json!({"a": "}{\"x"}), json!([1, [2]])]);
+        out.clear();
+        f.feed(br#":1}"#, &mut out).unwrap();
+        assert_eq!(out, vec![json!({"b": 1})]);
+        assert!(Framer::new(MAX_MESSAGE).feed(b"  42", &mut out).is_err());
     }
 
     #[test]
