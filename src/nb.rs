@@ -75,6 +75,20 @@ pub fn nb_inputs(db: &Database) -> Vec<Input> {
     out
 }
 
+/// Whether the rules read `Logical_Switch_Port.up`: only when NB_Global
+/// options:ignore_lsp_down is false. When this changes, every port's input changes.
+pub fn rules_read_lsp_up(db: &Database) -> bool {
+    db.table("NB_Global").values().next().is_some_and(|g| {
+        let options = R {
+            db,
+            table: "NB_Global",
+            row: g,
+        }
+        .smap("options");
+        !rules::input::smap_bool(&options, "ignore_lsp_down", true)
+    })
+}
+
 /// The inputs one NB row stands for (none for tables the rules do not read).
 pub fn nb_row_inputs(db: &Database, table: &str, u: DbUuid, row: &Row) -> Option<Input> {
     let r = R { db, table, row };
@@ -98,7 +112,14 @@ pub fn nb_row_inputs(db: &Database, table: &str, u: DbUuid, row: &Row) -> Option
             dynamic_addresses: r.opt_str("dynamic_addresses"),
             port_security: r.strs("port_security"),
             enabled: r.opt_bool("enabled"),
-            up: r.opt_bool("up"),
+            // Rules read `up` only with ignore_lsp_down=false (ls_in_arp_rsp): otherwise
+            // it is left out, so that the daemon's own `up` write-backs (every port at a
+            // cold start) change no input.
+            up: if rules_read_lsp_up(db) {
+                r.opt_bool("up")
+            } else {
+                None
+            },
             options: r.smap("options"),
             external_ids: r.smap("external_ids"),
             parent_name: r.opt_str("parent_name"),

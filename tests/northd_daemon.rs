@@ -443,3 +443,61 @@ fn a_first_write_in_pieces_gives_the_same_southbound() {
     let log = std::fs::read_to_string(dd.dir.path().join("dd.log")).unwrap();
     assert!(!log.contains("transaction failed"), "{log}");
 }
+
+/// With `ignore_lsp_down=false` the ARP responder follows `Logical_Switch_Port.up`; the
+/// daemon's inputs carry `up` only then, so turning the option on and off, and ports
+/// going up, must still give ovn-northd's flows at each step.
+#[test]
+fn port_up_matters_only_when_ignore_lsp_down_is_false() {
+    let c = Lab::with_northd();
+    let dd = Lab::with_ovn_dd();
+    let arp_for_vm1 = |lab: &Lab| {
+        lab.dump_flows()
+            .lines()
+            .filter(|l| l.contains("ls_in_arp_rsp") && l.contains("arp.tpa == 192.168.0.11"))
+            .count()
+    };
+    let steps: &[(&str, &[&str])] = &[
+        ("seed", &[]),
+        // Bound to a chassis without port-up-notif, the port is up.
+        ("vm1 up", &["sb:lsp-bind", "vm1", "worker1"]),
+        // Ports that are down (vm2) lose their responder; vm1 keeps its own.
+        (
+            "ignore_lsp_down=false",
+            &["set", "NB_Global", ".", "options:ignore_lsp_down=false"],
+        ),
+        ("vm1 down", &["sb:lsp-unbind", "vm1"]),
+        (
+            "ignore_lsp_down=true",
+            &["set", "NB_Global", ".", "options:ignore_lsp_down=true"],
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (what, cmd) in steps {
+        for lab in [&c, &dd] {
+            match cmd.split_first() {
+                None => lab.script(SEED),
+                Some((sb, rest)) if sb.starts_with("sb:") => {
+                    let mut args = vec![&sb[3..]];
+                    args.extend(rest);
+                    lab.sbctl(&args);
+                }
+                Some(_) => {
+                    lab.nbctl(cmd);
+                }
+            }
+            lab.sync();
+            // The write-back of `up` is one more round: wait for it to reach the flows.
+            lab.sync();
+        }
+        assert_same_flows(&c.dump_flows(), &dd.dump_flows(), what);
+        seen.push(arp_for_vm1(&dd));
+    }
+    // The responder for vm1 stays while it is up, goes when it goes down, and comes
+    // back once down ports count again.
+    assert!(seen[..3].iter().all(|n| *n > 0), "{seen:?}");
+    assert!(seen[3] == 0 && seen[4] > 0, "{seen:?}");
+    assert_eq!(dd.appctl("dd", &["inc-engine/recompute"]), "");
+    let log = std::fs::read_to_string(dd.dir.path().join("dd.log")).unwrap();
+    assert!(log.contains("the incremental state is exact"), "{log}");
+}

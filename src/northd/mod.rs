@@ -92,6 +92,8 @@ struct State {
     /// Keys pinned from the SB in the first round, retracted in the next.
     sb_pins: Option<Vec<Input>>,
     seeded: bool,
+    /// Whether port inputs carry `Logical_Switch_Port.up` ([`crate::nb::rules_read_lsp_up`]).
+    reads_lsp_up: bool,
     nb_ready: bool,
     sb_ready: bool,
     engine_dirty: bool,
@@ -136,6 +138,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         pending: Vec::new(),
         sb_pins: None,
         seeded: false,
+        reads_lsp_up: false,
         nb_ready: false,
         sb_ready: false,
         engine_dirty: false,
@@ -228,6 +231,15 @@ impl State {
     }
 
     fn nb_delta(&mut self, delta: &Delta, db: &Database) {
+        let reads_up = crate::nb::rules_read_lsp_up(db);
+        if reads_up != self.reads_lsp_up {
+            // Every port's input carries `up` now, or no longer does.
+            self.reads_lsp_up = reads_up;
+            for (u, row) in db.table("Logical_Switch_Port") {
+                let input = nb_row_inputs(db, "Logical_Switch_Port", *u, row);
+                self.track((Db::Nb, "Logical_Switch_Port".into(), *u), input);
+            }
+        }
         for (table, u, change) in delta {
             let (old, row) = old_new(change);
             self.ports.note(db, table, *u, old, row);
