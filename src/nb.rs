@@ -4,46 +4,47 @@ use adapters::{Database, Datum, Row, Uuid as DbUuid};
 use rules::input::*;
 use rules::intern::Istr;
 
-fn uuid(u: DbUuid) -> Uuid {
+pub(crate) fn uuid(u: DbUuid) -> Uuid {
     Uuid(u.0)
 }
 
-struct R<'a> {
-    db: &'a Database,
-    table: &'a str,
-    row: &'a Row,
+/// One row of a replica, read column by column as rule inputs want them.
+pub(crate) struct R<'a> {
+    pub db: &'a Database,
+    pub table: &'a str,
+    pub row: &'a Row,
 }
 
 impl R<'_> {
-    fn get(&self, c: &str) -> Datum {
+    pub(crate) fn get(&self, c: &str) -> Datum {
         self.db.get(self.table, self.row, c)
     }
-    fn str(&self, c: &str) -> Istr {
+    pub(crate) fn str(&self, c: &str) -> Istr {
         self.get(c).as_str().unwrap_or("").into()
     }
-    fn opt_str(&self, c: &str) -> Option<Istr> {
+    pub(crate) fn opt_str(&self, c: &str) -> Option<Istr> {
         self.get(c).as_str().map(Istr::from)
     }
-    fn strs(&self, c: &str) -> Vec<Istr> {
+    pub(crate) fn strs(&self, c: &str) -> Vec<Istr> {
         self.get(c).strings().into_iter().map(Istr::from).collect()
     }
-    fn smap(&self, c: &str) -> Smap {
+    pub(crate) fn smap(&self, c: &str) -> Smap {
         self.get(c)
             .string_pairs()
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect()
     }
-    fn uuids(&self, c: &str) -> Vec<Uuid> {
+    pub(crate) fn uuids(&self, c: &str) -> Vec<Uuid> {
         self.get(c).uuids().into_iter().map(uuid).collect()
     }
-    fn opt_uuid(&self, c: &str) -> Option<Uuid> {
+    pub(crate) fn opt_uuid(&self, c: &str) -> Option<Uuid> {
         self.get(c).as_uuid().map(uuid)
     }
-    fn opt_bool(&self, c: &str) -> Option<bool> {
+    pub(crate) fn opt_bool(&self, c: &str) -> Option<bool> {
         self.get(c).as_bool()
     }
-    fn int(&self, c: &str) -> i64 {
+    pub(crate) fn int(&self, c: &str) -> i64 {
         self.get(c).as_int().unwrap_or(0)
     }
 }

@@ -52,6 +52,7 @@ pub fn ops<'s>(m: &Model<'s>) -> Coll<'s, Op> {
         .flat_map(|(_, (c, g))| {
             (!same(&g, &c)).then(|| Op::SetGateway {
                 row: g.uuid,
+                name: g.name.clone(),
                 hostname: c.hostname.clone(),
                 encaps: c.encaps.clone(),
             })
@@ -94,6 +95,7 @@ pub fn ops<'s>(m: &Model<'s>) -> Coll<'s, Op> {
         .flat_map(|(_, (g, c))| {
             (!same(&g, &c)).then(|| Op::SetRemoteChassis {
                 row: c.uuid,
+                name: c.name.clone(),
                 hostname: g.hostname.clone(),
                 encaps: g.encaps.clone(),
             })
@@ -148,6 +150,7 @@ mod tests {
             t.ops(),
             vec![Op::SetGateway {
                 row: gw,
+                name: "gw_east".into(),
                 hostname: "gw-east".into(),
                 encaps: geneve("192.168.50.104"),
             }]

@@ -50,6 +50,7 @@ pub enum Op {
     /// Refresh an exported gateway (new encapsulation rows replace the old ones).
     SetGateway {
         row: Uuid,
+        name: Istr,
         hostname: Istr,
         encaps: Vec<Encap>,
     },
@@ -157,6 +158,7 @@ pub enum Op {
     },
     SetRemoteChassis {
         row: Uuid,
+        name: Istr,
         hostname: Istr,
         encaps: Vec<Encap>,
     },
