@@ -5,6 +5,7 @@ pub mod bench;
 pub mod compute;
 pub mod daemon;
 pub mod driver;
+pub mod ic;
 pub mod nb;
 pub mod northd;
 pub mod sb;
