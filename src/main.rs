@@ -50,19 +50,31 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run as ovn-ic 23.03 (takes ovn-ic's options; `ovn-dd ic --help`); a link named
+    /// `ovn-ic` to this binary does the same.
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Ic {
+        /// ovn-ic's command line.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
-    // Run as `ovn-northd` through a symlink of that name: the whole command line is
-    // ovn-northd's, and OVS-style logging replaces the fmt subscriber.
+    // Run as `ovn-northd` or `ovn-ic` through a symlink of that name: the whole command
+    // line is that daemon's, and OVS-style logging replaces the fmt subscriber.
     let argv0 = std::env::args().next().unwrap_or_default();
     let program = daemon::cli::program_name(&argv0);
-    if program == "ovn-northd" {
-        return ovn_dd::northd::main(&program, std::env::args().skip(1));
+    match program.as_str() {
+        "ovn-northd" => return ovn_dd::northd::main(&program, std::env::args().skip(1)),
+        "ovn-ic" => return ovn_dd::ic::main(&program, std::env::args().skip(1)),
+        _ => {}
     }
     let cli = Cli::parse();
-    if let Cmd::Northd { args } = cli.cmd {
-        return ovn_dd::northd::main("ovn-dd-northd", args.into_iter());
+    match cli.cmd {
+        Cmd::Northd { args } => return ovn_dd::northd::main("ovn-dd-northd", args.into_iter()),
+        Cmd::Ic { args } => return ovn_dd::ic::main("ovn-dd-ic", args.into_iter()),
+        _ => {}
     }
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
@@ -86,7 +98,7 @@ fn main() -> ExitCode {
             quiet,
         }),
         Cmd::Bench(args) => bench::run(args),
-        Cmd::Northd { .. } => unreachable!("handled above"),
+        Cmd::Northd { .. } | Cmd::Ic { .. } => unreachable!("handled above"),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,41 +1,96 @@
-//! The ovn-northd 23.03 command line, parsed the way its `getopt_long` loop does.
+//! The ovn-northd and ovn-ic 23.03 command lines, parsed the way their `getopt_long` loops do.
 //!
 //! clap cannot express OVS's option grammar (`-vconsole:off` and `--pidfile[=FILE]` take an
 //! argument only when it is attached, long options may be abbreviated to any unique prefix,
 //! unknown options are reported and then ignored), so this is a small `getopt_long` emulation
-//! over the same option table as ovn-northd (`ovn-northd -o`).
+//! over the same option tables as the C daemons (`ovn-northd -o`, `ovn-ic -o`). [`Kind`]
+//! says which daemon's table, texts and defaults apply.
 //!
-//! File locations follow the C binary, checked against 23.03.1: the pidfile and the control
+//! File locations follow the C binaries, checked against 23.03.1: the pidfile and the control
 //! socket go to `$OVN_RUNDIR` (default `/var/run/ovn`), the log file to `$OVS_LOGDIR` (default
-//! `/var/log/openvswitch`; ovn-northd logs through the OVS library, which does not read
-//! `OVN_LOGDIR`), and the databases default to `$OVN_NB_DB` / `$OVN_SB_DB`, else
-//! `unix:$OVN_RUNDIR/ovnnb_db.sock` / `ovnsb_db.sock`.
+//! `/var/log/openvswitch`; the OVN daemons log through the OVS library, which does not read
+//! `OVN_LOGDIR`), and the databases default to `$OVN_NB_DB` / `$OVN_SB_DB` (ovn-ic also
+//! `$OVN_IC_NB_DB` / `$OVN_IC_SB_DB`), else `unix:$OVN_RUNDIR/ovnnb_db.sock` /
+//! `ovnsb_db.sock` (`ovn_ic_nb_db.sock` / `ovn_ic_sb_db.sock`).
 
 use std::path::{Path, PathBuf};
 
 use super::vlog;
 
-/// The OVN release whose ovn-northd this is a drop-in for.
+/// The OVN release whose daemons these are drop-ins for.
 pub const OVN_VERSION: &str = "23.03.1";
+
+/// The OVS library release the C daemons of [`OVN_VERSION`] report (`ovn-ic -V`).
+pub const OVS_VERSION: &str = "3.1.0";
 
 /// The largest `--n-threads` ovn-northd accepts (`OVN_MAX_SUPPORTED_THREADS`).
 pub const MAX_THREADS: i32 = 256;
 
-/// Everything on an ovn-northd command line.
+/// Which OVN daemon a command line is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// ovn-northd: `--dry-run`, `--n-threads`, `--bootstrap-ca-cert`.
+    #[default]
+    Northd,
+    /// ovn-ic: `--ic-nb-db` / `-I`, `--ic-sb-db` / `-i`.
+    Ic,
+}
+
+impl Kind {
+    /// The C daemon's own vlog module (`ovn_northd`, `ovn_ic`): what the daemon framework
+    /// logs its own messages under.
+    pub fn module(self) -> &'static str {
+        match self {
+            Kind::Northd => "ovn_northd",
+            Kind::Ic => "ovn_ic",
+        }
+    }
+
+    /// The modules the C daemon lists in `vlog/list` (and `-v` accepts).
+    pub fn vlog_modules(self) -> &'static [&'static str] {
+        match self {
+            Kind::Northd => vlog::OVN_NORTHD_MODULES,
+            Kind::Ic => vlog::OVN_IC_MODULES,
+        }
+    }
+
+    /// The text `-V` prints and the `version` unixctl command replies.
+    pub fn version_text(self, program: &str) -> String {
+        match self {
+            Kind::Northd => version_text(program),
+            Kind::Ic => format!("{program} {OVN_VERSION}\nOpen vSwitch Library {OVS_VERSION}\n"),
+        }
+    }
+
+    fn table(self) -> &'static [OptDef] {
+        match self {
+            Kind::Northd => NORTHD_OPTIONS,
+            Kind::Ic => IC_OPTIONS,
+        }
+    }
+}
+
+/// Everything on an ovn-northd or ovn-ic command line.
 #[derive(Clone, Debug, Default)]
-pub struct NorthdOptions {
-    /// The program name (`ovn-northd` when run through a symlink of that name): names the
-    /// default pidfile, control socket and log file, and starts the version text.
+pub struct CommandLine {
+    /// Whose command line this is.
+    pub kind: Kind,
+    /// The program name (`ovn-northd` / `ovn-ic` when run through a symlink of that name):
+    /// names the default pidfile, control socket and log file, and starts the version text.
     pub program: String,
     /// `--ovnnb-db` / `-D`, defaulted.
     pub ovnnb_db: String,
     /// `--ovnsb-db` / `-d`, defaulted.
     pub ovnsb_db: String,
-    /// `--dry-run`: start paused.
+    /// ovn-ic: `--ic-nb-db` / `-I`, defaulted (empty for ovn-northd).
+    pub ic_nb_db: String,
+    /// ovn-ic: `--ic-sb-db` / `-i`, defaulted (empty for ovn-northd).
+    pub ic_sb_db: String,
+    /// ovn-northd: `--dry-run`, start paused.
     pub dry_run: bool,
-    /// `--n-threads`, clamped to 1..=256 as ovn-northd does.
+    /// ovn-northd: `--n-threads`, clamped to 1..=256 as ovn-northd does (1 for ovn-ic).
     pub n_threads: usize,
-    /// `--unixctl` / `-u` as given (resolved by [`NorthdOptions::unixctl_path`]).
+    /// `--unixctl` / `-u` as given (resolved by [`CommandLine::unixctl_path`]).
     pub unixctl: Option<String>,
     pub daemon: DaemonOptions,
     pub log: LogOptions,
@@ -43,16 +98,28 @@ pub struct NorthdOptions {
     /// `-h`, `-o` or `-V`: print this and exit 0 instead of running.
     pub info: Option<Info>,
     /// getopt's complaints (unknown or ambiguous options, missing arguments), without the
-    /// program prefix; ovn-northd prints them and carries on.
+    /// program prefix; the C daemons print them and carry on.
     pub getopt_errors: Vec<String>,
-    /// Messages ovn-northd logs while parsing (the `--n-threads` warnings), to be logged once
-    /// logging is up.
+    /// How many of `getopt_errors` came before `--log-file`: the C daemons open the log
+    /// file (and stop if they cannot) when they meet the option, so what the opening says
+    /// on the console comes between them.
+    pub errors_before_log_file: usize,
+    /// The fatal error (an invalid `-v` spec) that stopped the parse, without the program
+    /// prefix; everything before it was parsed.
+    pub fatal: Option<String>,
+    /// Messages logged while parsing (ovn-northd's `--n-threads` warnings), to be logged
+    /// once logging is up.
     pub startup_log: Vec<(vlog::Level, String)>,
     /// `$OVN_RUNDIR` or `/var/run/ovn`.
     pub rundir: PathBuf,
     /// `$OVS_LOGDIR` or `/var/log/openvswitch`.
     pub logdir: PathBuf,
 }
+
+/// An ovn-northd command line.
+pub type NorthdOptions = CommandLine;
+/// An ovn-ic command line.
+pub type IcOptions = CommandLine;
 
 /// Daemon options (OVN_DAEMON_LONG_OPTIONS).
 #[derive(Clone, Debug, Default)]
@@ -84,7 +151,7 @@ pub struct LogOptions {
     pub syslog_target: Option<String>,
 }
 
-/// SSL options (STREAM_SSL_LONG_OPTIONS, plus `--bootstrap-ca-cert`, accepted).
+/// SSL options (STREAM_SSL_LONG_OPTIONS, plus ovn-northd's `--bootstrap-ca-cert`, accepted).
 #[derive(Clone, Debug, Default)]
 pub struct SslOptions {
     pub private_key: Option<String>,
@@ -95,6 +162,30 @@ pub struct SslOptions {
     pub bootstrap_ca_cert: Option<String>,
 }
 
+impl SslOptions {
+    /// The TLS files for `ssl:` remotes, when key, certificate and CA certificate are all
+    /// given.
+    pub fn tls_files(&self) -> Option<adapters::client::TlsFiles> {
+        match (&self.private_key, &self.certificate, &self.ca_cert) {
+            (Some(k), Some(c), Some(ca)) => Some(adapters::client::TlsFiles {
+                private_key: k.into(),
+                certificate: c.into(),
+                ca_cert: ca.into(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// How a database session connects to `remote` (a comma-separated list), with these
+    /// TLS files.
+    pub fn client_options(&self, remote: &str) -> adapters::client::Options {
+        adapters::client::Options {
+            tls: self.tls_files(),
+            ..adapters::client::Options::new(remote)
+        }
+    }
+}
+
 /// An informational option that makes the program print and exit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Info {
@@ -103,9 +194,9 @@ pub enum Info {
     Version,
 }
 
-impl NorthdOptions {
+impl CommandLine {
     /// The control socket for a daemon with process id `pid`: `--unixctl` resolved against
-    /// the rundir (ovn-northd resolves even `none`), else `<rundir>/<program>.<pid>.ctl`.
+    /// the rundir (the C daemons resolve even `none`), else `<rundir>/<program>.<pid>.ctl`.
     pub fn unixctl_path(&self, pid: u32) -> PathBuf {
         match &self.unixctl {
             Some(p) => abs_file_name(&self.rundir, p),
@@ -116,14 +207,16 @@ impl NorthdOptions {
     /// The text `-h` prints.
     pub fn usage(&self) -> String {
         let p = &self.program;
+        let rundir = &self.rundir;
         let (nb, sb) = (
-            default_db("OVN_NB_DB", &self.rundir, "ovnnb_db.sock"),
-            default_db("OVN_SB_DB", &self.rundir, "ovnsb_db.sock"),
+            default_db("OVN_NB_DB", rundir, "ovnnb_db.sock"),
+            default_db("OVN_SB_DB", rundir, "ovnsb_db.sock"),
         );
-        let rundir = self.rundir.display();
-        let logdir = self.logdir.display();
-        format!(
-            "{p}: OVN northbound management daemon (ovn-dd)
+        let logfile = self.logdir.join(format!("{p}.log"));
+        match self.kind {
+            Kind::Northd => {
+                let head = format!(
+                    "{p}: OVN northbound management daemon (ovn-dd)
 usage: {p} [OPTIONS]
 
 Options:
@@ -133,7 +226,53 @@ Options:
                             (default: {sb})
   --dry-run                 start in paused state (do not commit db changes)
   --n-threads=N             specify number of threads
-  --unixctl=SOCKET          override default control socket name
+"
+                );
+                head + &common_usage(&rundir.join(format!("{p}.pid")), &logfile, false)
+            }
+            Kind::Ic => {
+                let (ic_nb, ic_sb) = (
+                    default_db("OVN_IC_NB_DB", rundir, "ovn_ic_nb_db.sock"),
+                    default_db("OVN_IC_SB_DB", rundir, "ovn_ic_sb_db.sock"),
+                );
+                let head = format!(
+                    "{p}: OVN interconnection management daemon
+usage: {p} [OPTIONS]
+
+Options:
+  --ovnnb-db=DATABASE       connect to ovn-nb database at DATABASE
+                            (default: {nb})
+  --ovnsb-db=DATABASE       connect to ovn-sb database at DATABASE
+                            (default: {sb})
+  --ic-nb-db=DATABASE       connect to ovn-ic-nb database at DATABASE
+                            (default: {ic_nb})
+  --ic-sb-db=DATABASE       connect to ovn-ic-sb database at DATABASE
+                            (default: {ic_sb})
+"
+                );
+                // ovn-ic's daemon usage names the OVS rundir for the pidfile (where it
+                // does not put it), and its stream usage lists the passive methods.
+                head + &common_usage(&ovs_rundir().join(format!("{p}.pid")), &logfile, true)
+            }
+        }
+    }
+}
+
+/// The end of both daemons' `-h` text, from `--unixctl` on: the generic options, then the
+/// OVS daemon, logging, stream and SSL usage blocks.
+fn common_usage(pidfile: &Path, logfile: &Path, passive: bool) -> String {
+    let (pidfile, logfile) = (pidfile.display(), logfile.display());
+    let passive = if passive {
+        "Passive database connection methods:
+  ptcp:PORT[:IP]          listen to TCP PORT on IP
+  pssl:PORT[:IP]          listen for SSL on PORT on IP
+  punix:FILE              listen on Unix domain socket FILE
+"
+    } else {
+        ""
+    };
+    format!(
+        "  --unixctl=SOCKET          override default control socket name
   -h, --help                display this help message
   -o, --options             list available options
   -V, --version             display version information
@@ -143,14 +282,14 @@ Daemon options:
   --monitor               creates a process to monitor this daemon
   --user=username[:group] changes the effective daemon user:group
   --no-chdir              do not chdir to '/'
-  --pidfile[=FILE]        create pidfile (default: {rundir}/{p}.pid)
+  --pidfile[=FILE]        create pidfile (default: {pidfile})
   --overwrite-pidfile     with --pidfile, start even if already running
 
 Logging options:
   -vSPEC, --verbose=SPEC   set logging levels
   -v, --verbose            set maximum verbosity level
   --log-file[=FILE]        enable logging to specified FILE
-                           (default: {logdir}/{p}.log)
+                           (default: {logfile})
   --syslog-method=(libc|unix:file|udp:ip:port)
                            specify how to send messages to syslog daemon
   --syslog-target=HOST:PORT  also send syslog msgs to HOST:PORT via UDP
@@ -159,7 +298,7 @@ Active database connection methods:
   tcp:HOST:PORT           PORT at remote HOST
   ssl:HOST:PORT           SSL PORT at remote HOST
   unix:FILE               Unix domain socket named FILE
-PKI configuration (required to use SSL):
+{passive}PKI configuration (required to use SSL):
   -p, --private-key=FILE  file with private key
   -c, --certificate=FILE  file with certificate for private key
   -C, --ca-cert=FILE      file with peer CA certificate
@@ -167,12 +306,11 @@ SSL options:
   --ssl-protocols=PROTOS  list of SSL protocols to enable
   --ssl-ciphers=CIPHERS   list of SSL ciphers to enable
 "
-        )
-    }
+    )
 }
 
-/// The version text, in ovn-northd's shape (`ovn-northd 23.03.1` then the library line);
-/// also the `version` unixctl reply.
+/// ovn-northd's version text (`ovn-northd 23.03.1` then the library line, here ovn-dd's);
+/// also its `version` unixctl reply. [`Kind::version_text`] has ovn-ic's.
 pub fn version_text(program: &str) -> String {
     format!(
         "{program} {OVN_VERSION}\novn-dd {} (differential-dataflow ovn-northd)\n",
@@ -211,12 +349,19 @@ pub fn ovn_rundir() -> PathBuf {
     env_dir("OVN_RUNDIR", "/var/run/ovn")
 }
 
+/// `$OVS_RUNDIR`, default `/var/run/openvswitch` (OVS `ovs_rundir()`; only ovn-ic's `-h`
+/// text shows it).
+pub fn ovs_rundir() -> PathBuf {
+    env_dir("OVS_RUNDIR", "/var/run/openvswitch")
+}
+
 /// `$OVS_LOGDIR`, default `/var/log/openvswitch` (OVS `ovs_logdir()`, which the OVN daemons'
 /// `--log-file` uses).
 pub fn ovs_logdir() -> PathBuf {
     env_dir("OVS_LOGDIR", "/var/log/openvswitch")
 }
 
+/// A database's default: the variable when set (even empty), else `unix:<rundir>/<sock>`.
 fn default_db(var: &str, rundir: &Path, sock: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| format!("unix:{}/{sock}", rundir.display()))
 }
@@ -232,6 +377,8 @@ enum HasArg {
 enum Opt {
     OvnsbDb,
     OvnnbDb,
+    IcSbDb,
+    IcNbDb,
     Unixctl,
     Help,
     Options,
@@ -257,8 +404,11 @@ enum Opt {
     BootstrapCaCert,
 }
 
+/// One option: long name, argument, short letter, meaning.
+type OptDef = (&'static str, HasArg, Option<char>, Opt);
+
 /// ovn-northd's option table, in its order (getopt lists ambiguous matches in this order).
-const OPTIONS: &[(&str, HasArg, Option<char>, Opt)] = &[
+const NORTHD_OPTIONS: &[OptDef] = &[
     ("ovnsb-db", HasArg::Required, Some('d'), Opt::OvnsbDb),
     ("ovnnb-db", HasArg::Required, Some('D'), Opt::OvnnbDb),
     ("unixctl", HasArg::Required, Some('u'), Opt::Unixctl),
@@ -296,10 +446,70 @@ const OPTIONS: &[(&str, HasArg, Option<char>, Opt)] = &[
     ),
 ];
 
+/// ovn-ic's option table, in its order. ovn-ic numbers its daemon, vlog and SSL options
+/// from 0 (its enum is not offset past the characters), so they get the control characters
+/// 1..=11 as short options, which getopt accepts and `-o` lists; `--detach` is 0, no short.
+const IC_OPTIONS: &[OptDef] = &[
+    ("ovnsb-db", HasArg::Required, Some('d'), Opt::OvnsbDb),
+    ("ovnnb-db", HasArg::Required, Some('D'), Opt::OvnnbDb),
+    ("ic-sb-db", HasArg::Required, Some('i'), Opt::IcSbDb),
+    ("ic-nb-db", HasArg::Required, Some('I'), Opt::IcNbDb),
+    ("unixctl", HasArg::Required, Some('u'), Opt::Unixctl),
+    ("help", HasArg::No, Some('h'), Opt::Help),
+    ("options", HasArg::No, Some('o'), Opt::Options),
+    ("version", HasArg::No, Some('V'), Opt::Version),
+    ("detach", HasArg::No, None, Opt::Detach),
+    (
+        "no-self-confinement",
+        HasArg::No,
+        Some('\u{1}'),
+        Opt::NoSelfConfinement,
+    ),
+    ("no-chdir", HasArg::No, Some('\u{2}'), Opt::NoChdir),
+    ("pidfile", HasArg::Optional, Some('\u{4}'), Opt::Pidfile),
+    (
+        "overwrite-pidfile",
+        HasArg::No,
+        Some('\u{3}'),
+        Opt::OverwritePidfile,
+    ),
+    ("monitor", HasArg::No, Some('\u{5}'), Opt::Monitor),
+    ("user", HasArg::Required, Some('\u{6}'), Opt::User),
+    ("verbose", HasArg::Optional, Some('v'), Opt::Verbose),
+    ("log-file", HasArg::Optional, Some('\u{7}'), Opt::LogFile),
+    (
+        "syslog-method",
+        HasArg::Required,
+        Some('\u{8}'),
+        Opt::SyslogMethod,
+    ),
+    (
+        "syslog-target",
+        HasArg::Required,
+        Some('\u{9}'),
+        Opt::SyslogTarget,
+    ),
+    ("private-key", HasArg::Required, Some('p'), Opt::PrivateKey),
+    ("certificate", HasArg::Required, Some('c'), Opt::Certificate),
+    ("ca-cert", HasArg::Required, Some('C'), Opt::CaCert),
+    (
+        "ssl-protocols",
+        HasArg::Required,
+        Some('\u{a}'),
+        Opt::SslProtocols,
+    ),
+    (
+        "ssl-ciphers",
+        HasArg::Required,
+        Some('\u{b}'),
+        Opt::SslCiphers,
+    ),
+];
+
 /// The `-o` listing: each long option, then its short form.
-pub fn options_text() -> String {
+pub fn options_text(kind: Kind) -> String {
     let mut s = String::new();
-    for (name, has_arg, short, _) in OPTIONS {
+    for (name, has_arg, short, _) in kind.table() {
         let suffix = match has_arg {
             HasArg::No => "",
             HasArg::Required => "=ARG",
@@ -324,9 +534,9 @@ enum Found {
     Error(String),
 }
 
-/// `getopt_long` over `args` in permuting mode: options anywhere, non-options skipped
-/// (ovn-northd ignores them), `--` ends the options.
-fn getopt(args: Vec<String>) -> Vec<Found> {
+/// `getopt_long` over `args` with option table `table` in permuting mode: options anywhere,
+/// non-options skipped (the C daemons ignore them), `--` ends the options.
+fn getopt(table: &[OptDef], args: Vec<String>) -> Vec<Found> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -340,12 +550,11 @@ fn getopt(args: Vec<String>) -> Vec<Found> {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (body, None),
             };
-            let exact = OPTIONS.iter().find(|o| o.0 == name);
+            let exact = table.iter().find(|o| o.0 == name);
             let found = match exact {
                 Some(o) => o,
                 None => {
-                    let matches: Vec<_> =
-                        OPTIONS.iter().filter(|o| o.0.starts_with(name)).collect();
+                    let matches: Vec<_> = table.iter().filter(|o| o.0.starts_with(name)).collect();
                     match matches.len() {
                         0 => {
                             out.push(Found::Error(format!("unrecognized option '{arg}'")));
@@ -389,7 +598,7 @@ fn getopt(args: Vec<String>) -> Vec<Found> {
             while j < chars.len() {
                 let c = chars[j];
                 j += 1;
-                let Some(&(_, has_arg, _, opt)) = OPTIONS.iter().find(|o| o.2 == Some(c)) else {
+                let Some(&(_, has_arg, _, opt)) = table.iter().find(|o| o.2 == Some(c)) else {
                     out.push(Found::Error(format!("invalid option -- '{c}'")));
                     continue;
                 };
@@ -448,24 +657,35 @@ pub fn parse_northd_args(
     program: &str,
     args: impl Iterator<Item = String>,
 ) -> Result<NorthdOptions, String> {
-    parse(program, args).map_err(|(_, e)| e)
+    let o = parse(Kind::Northd, program, args);
+    o.fatal.clone().map_or(Ok(o), Err)
 }
 
-/// [`parse_northd_args`], with the getopt errors met before a fatal error (ovn-northd
-/// prints them before it stops).
-pub(crate) fn parse(
+/// Parses an ovn-ic command line (`args` without `argv[0]`) as ovn-ic 23.03 does.
+/// `Err` is a fatal error (an invalid `-v` spec), printed as `<program>: <error>`.
+pub fn parse_ic_args(
     program: &str,
     args: impl Iterator<Item = String>,
-) -> Result<NorthdOptions, (Vec<String>, String)> {
+) -> Result<IcOptions, String> {
+    let o = parse(Kind::Ic, program, args);
+    o.fatal.clone().map_or(Ok(o), Err)
+}
+
+/// [`parse_northd_args`] / [`parse_ic_args`], with a fatal error in
+/// [`CommandLine::fatal`] (the getopt errors met before it are printed before it).
+pub(crate) fn parse(kind: Kind, program: &str, args: impl Iterator<Item = String>) -> CommandLine {
     let rundir = ovn_rundir();
     let logdir = ovs_logdir();
-    let mut o = NorthdOptions {
+    let mut o = CommandLine {
+        kind,
         program: program.to_string(),
         n_threads: 1,
-        ..NorthdOptions::default()
+        ..CommandLine::default()
     };
     let (mut nb, mut sb) = (None::<String>, None::<String>);
-    for found in getopt(args.collect()) {
+    let (mut ic_nb, mut ic_sb) = (None::<String>, None::<String>);
+    let known = |m: &str| vlog::known_module(kind.vlog_modules(), m);
+    for found in getopt(kind.table(), args.collect()) {
         let (opt, arg) = match found {
             Found::Opt(opt, arg) => (opt, arg),
             Found::Error(e) => {
@@ -477,6 +697,8 @@ pub(crate) fn parse(
         match opt {
             Opt::OvnsbDb => sb = Some(arg_s()),
             Opt::OvnnbDb => nb = Some(arg_s()),
+            Opt::IcSbDb => ic_sb = Some(arg_s()),
+            Opt::IcNbDb => ic_nb = Some(arg_s()),
             Opt::Unixctl => o.unixctl = Some(arg_s()),
             Opt::Help | Opt::Options | Opt::Version => {
                 o.info = Some(match opt {
@@ -528,13 +750,15 @@ pub(crate) fn parse(
             Opt::User => o.daemon.user = Some(arg_s()),
             Opt::Verbose => {
                 if let Some(spec) = &arg
-                    && let Err(e) = vlog::parse_spec(spec, vlog::is_known_module)
+                    && let Err(e) = vlog::parse_spec(spec, known)
                 {
-                    return Err((o.getopt_errors, format!("processing \"{spec}\": {e}")));
+                    o.fatal = Some(format!("processing \"{spec}\": {e}"));
+                    break;
                 }
                 o.log.verbose.push(arg);
             }
             Opt::LogFile => {
+                o.errors_before_log_file = o.getopt_errors.len();
                 o.log.log_file_explicit = arg.is_some();
                 o.log.log_file_after = o.log.verbose.len();
                 o.log.log_file = Some(match &arg {
@@ -552,15 +776,20 @@ pub(crate) fn parse(
             Opt::BootstrapCaCert => o.ssl.bootstrap_ca_cert = Some(arg_s()),
         }
     }
-    o.ovnnb_db = nb
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| default_db("OVN_NB_DB", &rundir, "ovnnb_db.sock"));
-    o.ovnsb_db = sb
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| default_db("OVN_SB_DB", &rundir, "ovnsb_db.sock"));
+    let or_default = |given: Option<String>, var: &str, sock: &str| {
+        given
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_db(var, &rundir, sock))
+    };
+    o.ovnnb_db = or_default(nb, "OVN_NB_DB", "ovnnb_db.sock");
+    o.ovnsb_db = or_default(sb, "OVN_SB_DB", "ovnsb_db.sock");
+    if kind == Kind::Ic {
+        o.ic_nb_db = or_default(ic_nb, "OVN_IC_NB_DB", "ovn_ic_nb_db.sock");
+        o.ic_sb_db = or_default(ic_sb, "OVN_IC_SB_DB", "ovn_ic_sb_db.sock");
+    }
     o.rundir = rundir;
     o.logdir = logdir;
-    Ok(o)
+    o
 }
 
 #[cfg(test)]
@@ -724,5 +953,112 @@ mod tests {
             version_text("ovn-northd").lines().next(),
             Some("ovn-northd 23.03.1")
         );
+    }
+
+    fn parse_ic(args: &[&str]) -> IcOptions {
+        parse_ic_args("ovn-ic", args.iter().map(|s| s.to_string())).unwrap()
+    }
+
+    #[test]
+    fn ic_defaults_and_its_own_options() {
+        let o = parse_ic(&[]);
+        assert_eq!(o.kind, Kind::Ic);
+        let sock = |s: &str| format!("unix:{}/{s}", o.rundir.display());
+        // Unless the environment names them (the test environment does not).
+        if std::env::var_os("OVN_IC_NB_DB").is_none() {
+            assert_eq!(o.ic_nb_db, sock("ovn_ic_nb_db.sock"));
+        }
+        if std::env::var_os("OVN_IC_SB_DB").is_none() {
+            assert_eq!(o.ic_sb_db, sock("ovn_ic_sb_db.sock"));
+        }
+        assert_eq!(o.unixctl_path(9), o.rundir.join("ovn-ic.9.ctl"));
+        let o = parse_ic(&[
+            "-Itcp:1.1.1.1:6645",
+            "-i",
+            "tcp:1.1.1.1:6646",
+            "--ic-nb=unix:/nb",
+            "-D",
+            "unix:/az-nb",
+            "--ovnsb-db=unix:/az-sb",
+            "--pidfile",
+            "--log-file",
+            "-p",
+            "k",
+            "-cc",
+            "--ca-cert=ca",
+        ]);
+        assert_eq!(
+            (
+                o.ic_nb_db.as_str(),
+                o.ic_sb_db.as_str(),
+                o.ovnnb_db.as_str(),
+                o.ovnsb_db.as_str()
+            ),
+            ("unix:/nb", "tcp:1.1.1.1:6646", "unix:/az-nb", "unix:/az-sb")
+        );
+        assert_eq!(o.daemon.pidfile, Some(o.rundir.join("ovn-ic.pid")));
+        assert_eq!(o.log.log_file, Some(o.logdir.join("ovn-ic.log")));
+        let tls = o.ssl.tls_files().unwrap();
+        assert_eq!(
+            (tls.private_key, tls.certificate, tls.ca_cert),
+            ("k".into(), "c".into(), "ca".into())
+        );
+        let c = o.ssl.client_options("ssl:1.2.3.4:6641,ssl:1.2.3.5:6641");
+        assert_eq!(c.remotes, ["ssl:1.2.3.4:6641", "ssl:1.2.3.5:6641"]);
+        assert!(c.tls.is_some() && c.lock.is_none());
+        assert!(o.getopt_errors.is_empty());
+    }
+
+    #[test]
+    fn ic_getopt_errors_are_ovn_ics() {
+        // Checked against ovn-ic 23.03.1: northd-only options are unknown, --ic and --ovn
+        // ambiguous, --d is --detach.
+        let o = parse_ic(&[
+            "--dry-run",
+            "--n-threads=3",
+            "--bootstrap-ca-cert=x",
+            "--ic",
+            "--ovn",
+            "--d",
+            "-I",
+        ]);
+        assert!(o.daemon.detach && !o.dry_run && o.n_threads == 1);
+        assert_eq!(
+            o.getopt_errors,
+            vec![
+                "unrecognized option '--dry-run'",
+                "unrecognized option '--n-threads=3'",
+                "unrecognized option '--bootstrap-ca-cert=x'",
+                "option '--ic' is ambiguous; possibilities: '--ic-sb-db' '--ic-nb-db'",
+                "option '--ovn' is ambiguous; possibilities: '--ovnsb-db' '--ovnnb-db'",
+                "option requires an argument -- 'I'",
+            ]
+        );
+        // The module list is ovn-ic's.
+        assert!(parse_ic_args("ovn-ic", ["-vovn_ic:dbg".to_string()].into_iter()).is_ok());
+        assert_eq!(
+            parse_ic_args("ovn-ic", ["-vnorthd".to_string()].into_iter()).unwrap_err(),
+            "processing \"northd\": no destination, level, or module \"northd\""
+        );
+        // The control-character short options of ovn-ic's table work as in C.
+        assert!(parse_ic(&["-\u{1}\u{2}"]).daemon.no_chdir);
+    }
+
+    #[test]
+    fn ic_texts() {
+        assert_eq!(
+            Kind::Ic.version_text("ovn-ic"),
+            "ovn-ic 23.03.1\nOpen vSwitch Library 3.1.0\n"
+        );
+        let o = options_text(Kind::Ic);
+        assert!(o.starts_with("--ovnsb-db=ARG\n-d ARG\n--ovnnb-db=ARG\n-D ARG\n--ic-sb-db=ARG\n"));
+        assert!(o.contains("\n--detach\n--no-self-confinement\n-\u{1} \n"));
+        assert!(o.ends_with("--ssl-protocols=ARG\n-\n ARG\n--ssl-ciphers=ARG\n-\u{b} ARG\n"));
+        let u = parse_ic(&[]).usage();
+        assert!(u.starts_with(
+            "ovn-ic: OVN interconnection management daemon\nusage: ovn-ic [OPTIONS]\n"
+        ));
+        assert!(u.contains("Passive database connection methods:\n"));
+        assert!(!parse(&[]).usage().contains("Passive"));
     }
 }

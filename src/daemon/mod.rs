@@ -1,7 +1,8 @@
-//! Daemon infrastructure for `ovn-dd northd`, a drop-in for ovn-northd 23.03: its command
-//! line ([`cli`]), OVS logging ([`vlog`]), the unixctl control socket ([`unixctl`]) and the
-//! process side: detach, monitor, pidfile, fatal signals ([`process`]). `crate::northd::main`
-//! is its user.
+//! Daemon infrastructure for `ovn-dd northd` and `ovn-dd ic`, drop-ins for ovn-northd and
+//! ovn-ic 23.03: their command lines ([`cli`], one getopt emulation over each daemon's option
+//! table, see [`cli::Kind`]), OVS logging ([`vlog`]), the unixctl control socket ([`unixctl`])
+//! and the process side: detach, monitor, pidfile, fatal signals ([`process`]).
+//! `crate::northd::main` and `crate::ic::main` are its users.
 //!
 //! # What the northd main loop does
 //!
@@ -27,10 +28,11 @@
 //! })
 //! ```
 //!
-//! [`start_northd`] parses the command line, sets up logging, detaches (the parent process
-//! waits until [`Daemon::run`] starts), starts the monitor, writes the pidfile, builds the
-//! tokio runtime and binds the control socket with the built-in commands (`list-commands`,
-//! `version`, `vlog/*`). [`Daemon::run`] tells the waiting parent the daemon is up, runs the
+//! [`start_northd`] (or [`start_ic`]; both are [`start`]) parses the command line, sets up
+//! logging, detaches (the parent process waits until [`Daemon::run`] starts), starts the
+//! monitor, writes the pidfile, builds the tokio runtime and binds the control socket with
+//! the built-in commands (`list-commands`, `version`, `vlog/*`; for ovn-ic also an empty
+//! `memory/show`, as ovn-ic has no memory reporter). [`Daemon::run`] tells the waiting parent the daemon is up, runs the
 //! main loop on the runtime, lets the last replies reach their clients, and removes the
 //! pidfile and the socket. SIGTERM/SIGINT/SIGHUP end the process cleanly on their own
 //! (pidfile and socket removed); the main loop does not see them.
@@ -48,10 +50,10 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-pub use cli::{NorthdOptions, parse_northd_args};
+pub use cli::{CommandLine, IcOptions, Kind, NorthdOptions, parse_ic_args, parse_northd_args};
 pub use unixctl::{Command, Commands, Reply};
 
-/// What [`start_northd`] decided.
+/// What [`start`] decided.
 #[allow(clippy::large_enum_variant)] // made once per process
 pub enum Start {
     /// The daemon is set up; register commands and [`Daemon::run`] it.
@@ -62,7 +64,7 @@ pub enum Start {
 
 /// A started daemon, not yet running its main loop.
 pub struct Daemon {
-    pub options: NorthdOptions,
+    pub options: CommandLine,
     /// The unixctl command registry; [`Commands::register`] adds main-loop commands.
     pub commands: Commands,
     pub vlog: Arc<vlog::Vlog>,
@@ -75,7 +77,8 @@ pub struct Daemon {
 
 /// What the main loop gets from [`Daemon::run`].
 pub struct MainLoop {
-    pub options: NorthdOptions,
+    /// The parsed command line (`options.kind` says whose).
+    pub options: CommandLine,
     /// Commands registered with [`Commands::register`], to answer with [`Command::reply`].
     pub inbox: mpsc::Receiver<Command>,
     /// The registry, to register more commands later (e.g. once a database is connected).
@@ -84,23 +87,58 @@ pub struct MainLoop {
 }
 
 /// Parses an ovn-northd command line (`args` without `argv[0]`) and starts the daemon:
-/// logging, detach and monitor (forking before any thread exists), pidfile, tokio runtime,
-/// fatal-signal handling, control socket. Prints what ovn-northd prints for `-h`, `-o`, `-V`,
-/// getopt errors and fatal errors. `program` names files and the version text
-/// ([`cli::program_name`] of `argv[0]`).
+/// [`start`] with [`Kind::Northd`].
 pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start {
-    let options = match cli::parse(program, args) {
-        Ok(o) => o,
-        Err((getopt_errors, e)) => {
-            for g in getopt_errors {
-                eprintln!("{program}: {g}");
+    start(Kind::Northd, program, args)
+}
+
+/// Parses an ovn-ic command line (`args` without `argv[0]`) and starts the daemon: [`start`]
+/// with [`Kind::Ic`].
+pub fn start_ic(program: &str, args: impl Iterator<Item = String>) -> Start {
+    start(Kind::Ic, program, args)
+}
+
+/// Parses the command line of the `kind` daemon (`args` without `argv[0]`) and starts it:
+/// logging, detach and monitor (forking before any thread exists), pidfile, tokio runtime,
+/// fatal-signal handling, control socket. Prints what the C daemon prints for `-h`, `-o`,
+/// `-V`, getopt errors and fatal errors. `program` names files and the version text
+/// ([`cli::program_name`] of `argv[0]`).
+pub fn start(kind: Kind, program: &str, args: impl Iterator<Item = String>) -> Start {
+    let options = cli::parse(kind, program, args);
+    // In the C daemons' order: getopt errors as met, the log file opened when --log-file
+    // is met (its failure ends everything), then a fatal error or -h/-o/-V that stopped
+    // the parse.
+    let errors = &options.getopt_errors;
+    let split = if options.log.log_file.is_some() {
+        options.errors_before_log_file.min(errors.len())
+    } else {
+        errors.len()
+    };
+    for e in &errors[..split] {
+        eprintln!("{program}: {e}");
+    }
+    let init = || match vlog::init(program, kind.vlog_modules(), &options.log) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{program}: {e}");
             }
-            eprintln!("{program}: {e}");
-            return Start::Exit(ExitCode::FAILURE);
+            Err(())
         }
     };
-    for e in &options.getopt_errors {
+    let early = match options.log.log_file {
+        Some(_) => match init() {
+            Ok(v) => Some(v),
+            Err(()) => return Start::Exit(ExitCode::FAILURE),
+        },
+        None => None,
+    };
+    for e in &errors[split..] {
         eprintln!("{program}: {e}");
+    }
+    if let Some(e) = &options.fatal {
+        eprintln!("{program}: {e}");
+        return Start::Exit(ExitCode::FAILURE);
     }
     match options.info {
         Some(cli::Info::Help) => {
@@ -108,26 +146,24 @@ pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start 
             return Start::Exit(ExitCode::SUCCESS);
         }
         Some(cli::Info::Options) => {
-            print!("{}", cli::options_text());
+            print!("{}", cli::options_text(kind));
             return Start::Exit(ExitCode::SUCCESS);
         }
         Some(cli::Info::Version) => {
-            print!("{}", cli::version_text(program));
+            print!("{}", kind.version_text(program));
             return Start::Exit(ExitCode::SUCCESS);
         }
         None => {}
     }
-    let vlog = match vlog::init(program, &options.log) {
-        Ok(v) => v,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("{program}: {e}");
-            }
-            return Start::Exit(ExitCode::FAILURE);
-        }
+    let vlog = match early {
+        Some(v) => v,
+        None => match init() {
+            Ok(v) => v,
+            Err(()) => return Start::Exit(ExitCode::FAILURE),
+        },
     };
     for (level, msg) in &options.startup_log {
-        vlog.log("ovn_northd", *level, msg);
+        vlog.log(kind.module(), *level, msg);
     }
 
     // Single-threaded until here: fork.
@@ -139,7 +175,7 @@ pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start 
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => vlog::fatal("ovn_northd", &format!("cannot start the runtime ({e})")),
+        Err(e) => vlog::fatal(kind.module(), &format!("cannot start the runtime ({e})")),
     };
     let _guard = runtime.enter();
     if let Err(e) = process::spawn_fatal_signal_handler() {
@@ -151,8 +187,12 @@ pub fn start_northd(program: &str, args: impl Iterator<Item = String>) -> Start 
     });
 
     let commands = Commands::new();
-    commands.register_defaults(cli::version_text(program));
+    commands.register_defaults(kind.version_text(program));
     vlog.register_commands(&commands);
+    if kind == Kind::Ic {
+        // ovn-ic registers no memory reporter: its memory/show replies nothing.
+        commands.register_builtin("memory/show", "", 0, 0, |_| Ok(String::new()));
+    }
     let (tx, inbox) = mpsc::channel(64);
     let path = options.unixctl_path(std::process::id());
     let server = match unixctl::UnixctlServer::bind(&path, commands.clone(), tx) {

@@ -117,7 +117,7 @@ impl Destination {
 
 /// The modules ovn-northd 23.03.1 lists in `vlog/list`: `-v` and `vlog/set` accept them all,
 /// so command lines and scripts written for ovn-northd keep working.
-const OVN_NORTHD_MODULES: &[&str] = &[
+pub const OVN_NORTHD_MODULES: &[&str] = &[
     "backtrace",
     "bundle",
     "command_line",
@@ -228,9 +228,115 @@ const OVN_NORTHD_MODULES: &[&str] = &[
     "vlog",
 ];
 
-/// Whether `name` is a module a spec may name before any logging happened (case-insensitive).
+/// The modules ovn-ic 23.03.1 lists in `vlog/list` (ovn-northd's OVS library modules, less
+/// the northd ones, plus `ovn_ic`).
+pub const OVN_IC_MODULES: &[&str] = &[
+    "backtrace",
+    "bundle",
+    "command_line",
+    "conntrack",
+    "conntrack_tp",
+    "coverage",
+    "ct_dpif",
+    "daemon",
+    "daemon_unix",
+    "dns_resolve",
+    "dpdk",
+    "dpif",
+    "dpif_lookup_autovalidator",
+    "dpif_lookup_generic",
+    "dpif_mfex_extract_study",
+    "dpif_netdev",
+    "dpif_netdev_extract",
+    "dpif_netdev_impl",
+    "dpif_netdev_lookup",
+    "dpif_netlink",
+    "dpif_netlink_rtnl",
+    "entropy",
+    "fatal_signal",
+    "flow",
+    "hmap",
+    "ipf",
+    "jsonrpc",
+    "lockfile",
+    "memory",
+    "meta_flow",
+    "native_tnl",
+    "netdev",
+    "netdev_linux",
+    "netdev_offload",
+    "netdev_offload_tc",
+    "netdev_vport",
+    "netlink",
+    "netlink_conntrack",
+    "netlink_notifier",
+    "netlink_socket",
+    "nx_match",
+    "odp_execute",
+    "odp_execute_impl",
+    "odp_util",
+    "ofp_actions",
+    "ofp_bundle",
+    "ofp_connection",
+    "ofp_errors",
+    "ofp_flow",
+    "ofp_group",
+    "ofp_match",
+    "ofp_meter",
+    "ofp_monitor",
+    "ofp_msgs",
+    "ofp_packet",
+    "ofp_port",
+    "ofp_protocol",
+    "ofp_queue",
+    "ofp_table",
+    "ofp_util",
+    "ovn_ic",
+    "ovn_util",
+    "ovs_numa",
+    "ovs_rcu",
+    "ovs_replay",
+    "ovs_router",
+    "ovs_thread",
+    "ovsdb_cs",
+    "ovsdb_error",
+    "ovsdb_idl",
+    "ox_stat",
+    "pmd_perf",
+    "poll_loop",
+    "process",
+    "reconnect",
+    "route_table",
+    "sha1",
+    "signals",
+    "socket_util",
+    "socket_util_unix",
+    "stream",
+    "stream_fd",
+    "stream_replay",
+    "stream_ssl",
+    "stream_tcp",
+    "stream_unix",
+    "svec",
+    "tc",
+    "timeval",
+    "unixctl",
+    "userspace_tso",
+    "util",
+    "uuid",
+    "vlog",
+];
+
+/// Whether `name` is one of ovn-northd's modules (case-insensitive): [`known_module`] over
+/// [`OVN_NORTHD_MODULES`].
 pub fn is_known_module(name: &str) -> Option<String> {
-    OVN_NORTHD_MODULES
+    known_module(OVN_NORTHD_MODULES, name)
+}
+
+/// The module of `modules` a spec may name before any logging happened (case-insensitive),
+/// by its canonical name.
+pub fn known_module(modules: &[&str], name: &str) -> Option<String> {
+    modules
         .iter()
         .find(|m| m.eq_ignore_ascii_case(name))
         .map(|m| m.to_string())
@@ -431,6 +537,12 @@ pub struct Vlog {
 impl Vlog {
     /// A logger with ovn-northd's modules at INFO everywhere and the default patterns.
     pub fn new(program: &str) -> Vlog {
+        Vlog::with_modules(program, OVN_NORTHD_MODULES)
+    }
+
+    /// A logger with `modules` (the C daemon's `vlog/list`) at INFO everywhere and the
+    /// default patterns.
+    pub fn with_modules(program: &str, modules: &[&str]) -> Vlog {
         let mut state = State {
             modules: Vec::new(),
             by_name: HashMap::new(),
@@ -443,7 +555,7 @@ impl Vlog {
             syslog: SyslogMethod::Libc,
             subprogram: String::new(),
         };
-        for m in OVN_NORTHD_MODULES {
+        for m in modules {
             state.module_index(m);
         }
         Vlog {
@@ -1064,11 +1176,16 @@ pub fn global() -> Option<&'static Arc<Vlog>> {
     GLOBAL.get()
 }
 
-/// Sets up the process's logger for `program` with the command line's logging options and
-/// installs it as the global tracing subscriber. Specs apply in order, then the log file
-/// opens; an explicitly named log file that cannot be opened is an error (ovn-northd exits).
-pub fn init(program: &str, opts: &super::cli::LogOptions) -> Result<Arc<Vlog>, String> {
-    let v = Arc::new(Vlog::new(program));
+/// Sets up the process's logger for `program` (with the C daemon's `modules`) with the
+/// command line's logging options and installs it as the global tracing subscriber. Specs
+/// apply in order, then the log file opens; an explicitly named log file that cannot be
+/// opened is an error (the C daemons exit).
+pub fn init(
+    program: &str,
+    modules: &[&str],
+    opts: &super::cli::LogOptions,
+) -> Result<Arc<Vlog>, String> {
+    let v = Arc::new(Vlog::with_modules(program, modules));
     let installed = GLOBAL.set(v.clone()).is_ok();
     let v = GLOBAL.get().cloned().unwrap_or(v);
     if installed {

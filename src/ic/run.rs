@@ -21,13 +21,10 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::Config;
+use super::{Action, Config, Control, LOCK, LOCK_ACQUIRED, LOCK_LOST, PAUSED};
 use super::rows::{self, IC_NB_TABLES, IC_SB_TABLES, NB_TABLES, SB_TABLES};
 use super::write;
 use crate::daemon::Command;
-
-/// The zone's SB lock.
-pub const LOCK: &str = "ovn_ic";
 
 /// How long a write that failed, or that had no visible effect, waits before it is
 /// tried again (doubling up to the maximum).
@@ -59,7 +56,7 @@ struct State {
     /// Writes that failed or had no effect, until their retry time.
     held: HashMap<Op, Held>,
     ready: [bool; 4],
-    paused: bool,
+    control: Control,
     /// The zone as registered by this process: its name and IC-SB row.
     az: Option<(String, DbUuid)>,
 }
@@ -94,7 +91,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         ops: BTreeMap::new(),
         held: HashMap::new(),
         ready: [false; 4],
-        paused: false,
+        control: Control::default(),
         az: None,
     };
     let mut dbs = Dbs { nb, sb, icnb, icsb };
@@ -232,25 +229,19 @@ impl State {
             Event::Connected { delta, remote, .. } => {
                 tracing::info!(target: "ovn_ic", "{remote}: connected to {}", src_name(src));
                 self.ready[src as usize] = true;
-                if src == Src::Sb && self.paused {
+                if src == Src::Sb && self.control.paused {
                     let _ = dbs.sb.unlock().await;
                 }
                 delta
             }
             Event::Delta(d) => d,
             Event::Lock(true) => {
-                tracing::info!(
-                    target: "ovn_ic",
-                    "ovn-ic lock acquired. This ovn-ic instance is now active."
-                );
+                tracing::info!(target: "ovn_ic", "{LOCK_ACQUIRED}");
                 return;
             }
             Event::Lock(false) => {
-                if !self.paused {
-                    tracing::info!(
-                        target: "ovn_ic",
-                        "ovn-ic lock lost. This ovn-ic instance is now on standby."
-                    );
+                if !self.control.paused {
+                    tracing::info!(target: "ovn_ic", "{LOCK_LOST}");
                 }
                 return;
             }
@@ -303,7 +294,7 @@ impl State {
     }
 
     fn active(&self, dbs: &Dbs) -> bool {
-        !self.paused && dbs.sb.has_lock() && self.ready.iter().all(|r| *r)
+        !self.control.paused && dbs.sb.has_lock() && self.ready.iter().all(|r| *r)
     }
 
     fn next_retry(&self) -> Option<Instant> {
@@ -539,41 +530,19 @@ impl State {
 
     /// Answers a unixctl command; true for `exit`.
     async fn command(&mut self, c: Command, dbs: &mut Dbs) -> bool {
-        let name = c.name.clone();
-        match name.as_str() {
-            "exit" => {
-                c.ok("");
-                return true;
-            }
-            "pause" => {
-                if !self.paused {
-                    self.paused = true;
-                    if dbs.sb.has_lock() {
-                        tracing::info!(target: "ovn_ic", "This ovn-ic instance is now paused.");
-                    }
-                    let _ = dbs.sb.unlock().await;
+        let had_lock = dbs.sb.has_lock();
+        match self.control.command(c, had_lock) {
+            Action::Exit => return true,
+            Action::Pause => {
+                if had_lock {
+                    tracing::info!(target: "ovn_ic", "{PAUSED}");
                 }
-                c.ok("");
+                let _ = dbs.sb.unlock().await;
             }
-            "resume" => {
-                if self.paused {
-                    self.paused = false;
-                    let _ = dbs.sb.lock().await;
-                }
-                c.ok("");
+            Action::Resume => {
+                let _ = dbs.sb.lock().await;
             }
-            "is-paused" => c.ok(if self.paused { "true" } else { "false" }),
-            "status" => {
-                let s = if self.paused {
-                    "paused"
-                } else if dbs.sb.has_lock() {
-                    "active"
-                } else {
-                    "standby"
-                };
-                c.ok(format!("Status: {s}\n"))
-            }
-            other => c.err(format!("\"{other}\" is not a valid command")),
+            Action::None => {}
         }
         false
     }

@@ -777,21 +777,9 @@ pub fn main(program: &str, args: impl Iterator<Item = String>) -> std::process::
     }
     daemon.run(|ctx| async move {
         let o = &ctx.options;
-        let tls = match (&o.ssl.private_key, &o.ssl.certificate, &o.ssl.ca_cert) {
-            (Some(k), Some(c), Some(ca)) => Some(adapters::client::TlsFiles {
-                private_key: k.into(),
-                certificate: c.into(),
-                ca_cert: ca.into(),
-            }),
-            _ => None,
-        };
-        let options = |remote: &str| Options {
-            tls: tls.clone(),
-            ..Options::new(remote)
-        };
         let cfg = Config {
-            nb: options(&o.ovnnb_db),
-            sb: options(&o.ovnsb_db),
+            nb: o.ssl.client_options(&o.ovnnb_db),
+            sb: o.ssl.client_options(&o.ovnsb_db),
             paused: o.dry_run,
         };
         match run(cfg, ctx.inbox).await {
