@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod hv;
 pub mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
