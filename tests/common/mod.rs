@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod hv;
+pub mod ic;
 pub mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
