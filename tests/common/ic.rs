@@ -1356,10 +1356,27 @@ pub fn seed_logical(lab: &IcLab) {
         z.nbctl(&["lrp-add", s.router, &ts_lrp, s.ts_mac, s.ts_net]);
         z.nbctl(&["lrp-set-gateway-chassis", &ts_lrp, s.gateway]);
         z.wait_ls("ts1");
-        z.nbctl(&["lsp-add", "ts1", &ts_lsp]);
-        z.nbctl(&["lsp-set-type", &ts_lsp, "router"]);
-        z.nbctl(&["lsp-set-addresses", &ts_lsp, "router"]);
-        z.nbctl(&["lsp-set-options", &ts_lsp, &format!("router-port={ts_lrp}")]);
+        // One transaction, as ovn-architecture(7) ("Interconnection") does it: the C
+        // ovn-ic gives a transit-switch port a new IC-SB binding, with a new tunnel key,
+        // each time it sees the port without `router-port` after having bound it, and
+        // ovn-controller 23.03.1 keeps the flows of the old key.
+        z.nbctl(&[
+            "lsp-add",
+            "ts1",
+            &ts_lsp,
+            "--",
+            "lsp-set-addresses",
+            &ts_lsp,
+            "router",
+            "--",
+            "lsp-set-type",
+            &ts_lsp,
+            "router",
+            "--",
+            "lsp-set-options",
+            &ts_lsp,
+            &format!("router-port={ts_lrp}"),
+        ]);
     }
 }
 
