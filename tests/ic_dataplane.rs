@@ -44,26 +44,49 @@ const RW_TS_MAC: &str = "aa:aa:aa:aa:aa:02";
 const VM1_IP: &str = "192.168.1.11";
 const VM2_IP: &str = "192.168.2.12";
 
-/// The hypervisors: (name, zone, encap IP, hostname, VIF, gateway?).
-const HVS: [(&str, &str, &str, &str, Option<&str>, bool); 4] = [
-    (
-        "worker_east",
-        "east",
-        "127.0.0.2",
-        "worker-east",
-        Some("vm1"),
-        false,
-    ),
-    ("gw_east", "east", "127.0.0.3", "gw-east", None, true),
-    ("gw_west", "west", "127.0.0.4", "gw-west", None, true),
-    (
-        "worker_west",
-        "west",
-        "127.0.0.5",
-        "worker-west",
-        Some("vm2"),
-        false,
-    ),
+/// A hypervisor of the test.
+struct HvSpec {
+    name: &'static str,
+    zone: &'static str,
+    ip: &'static str,
+    hostname: &'static str,
+    vif: Option<&'static str>,
+    gateway: bool,
+}
+
+const HVS: [HvSpec; 4] = [
+    HvSpec {
+        name: "worker_east",
+        zone: "east",
+        ip: "127.0.0.2",
+        hostname: "worker-east",
+        vif: Some("vm1"),
+        gateway: false,
+    },
+    HvSpec {
+        name: "gw_east",
+        zone: "east",
+        ip: "127.0.0.3",
+        hostname: "gw-east",
+        vif: None,
+        gateway: true,
+    },
+    HvSpec {
+        name: "gw_west",
+        zone: "west",
+        ip: "127.0.0.4",
+        hostname: "gw-west",
+        vif: None,
+        gateway: true,
+    },
+    HvSpec {
+        name: "worker_west",
+        zone: "west",
+        ip: "127.0.0.5",
+        hostname: "worker-west",
+        vif: Some("vm2"),
+        gateway: false,
+    },
 ];
 
 /// The seed's encap IPs replaced by this test's.
@@ -127,13 +150,13 @@ fn ic_dataplane(northd: Impl, ic: Impl) {
     let wire = |n: &str| root.join(format!("{n}.sock"));
     let (w_east, w_transit, w_west) = (wire("wire-east"), wire("wire-transit"), wire("wire-west"));
     let hv = |i: usize, wires: Vec<Wire>| {
-        let (name, zone, ip, host, vif, gw) = HVS[i];
-        let mut cfg =
-            HvConfig::new(name, ip, &lab.zone(zone).sb_sock()).external_id("hostname", host);
-        if let Some(v) = vif {
+        let h = &HVS[i];
+        let mut cfg = HvConfig::new(h.name, h.ip, &lab.zone(h.zone).sb_sock())
+            .external_id("hostname", h.hostname);
+        if let Some(v) = h.vif {
             cfg = cfg.vif(v);
         }
-        if gw {
+        if h.gateway {
             cfg = cfg.external_id("ovn-is-interconn", "true");
         }
         for w in wires {
