@@ -26,11 +26,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Lab, SEED, run, words};
+use common::hv::{HvConfig, Hypervisor, Wire, eventually, ip_bytes, mac_bytes, pcap_packets};
+use common::{Lab, SEED, words};
 
 /// The seed's ping: vm1 (192.168.0.11) to vm2 (192.168.1.11) through router1.
 const VM1_MAC: &str = "40:44:00:00:00:01";
@@ -39,302 +39,6 @@ const R1_NET1_MAC: &str = "40:44:00:00:00:03";
 const R1_NET2_MAC: &str = "40:44:00:00:00:04";
 const VM1_IP: &str = "192.168.0.11";
 const VM2_IP: &str = "192.168.1.11";
-
-/// Waits until `f` returns `Ok` (or fails after `secs`, showing what `f` last saw).
-fn eventually<T>(what: &str, secs: u64, mut f: impl FnMut() -> Result<T, String>) -> T {
-    let t0 = Instant::now();
-    loop {
-        match f() {
-            Ok(v) => return v,
-            Err(last) => {
-                assert!(
-                    t0.elapsed() < Duration::from_secs(secs),
-                    "timed out after {secs} s: {what}\nlast seen:\n{last}"
-                );
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn stdout(cmd: &mut Command) -> String {
-    String::from_utf8_lossy(&run(cmd).stdout).into_owned()
-}
-
-/// One simulated hypervisor; dropping it stops its daemons by pid (newest first).
-struct Hypervisor {
-    name: String,
-    ip: String,
-    dir: PathBuf,
-    pidfiles: Vec<PathBuf>,
-}
-
-impl Hypervisor {
-    /// Starts the Open_vSwitch ovsdb-server and ovs-vswitchd, configures the bridges and
-    /// the VIF `vif`, then starts ovn-controller against the SB at `sb` (a unix: remote).
-    /// `wire` is the unix socket joining the two `br-phys`; `listen` says which side
-    /// listens on it.
-    fn start(name: &str, ip: &str, lab: &Lab, vif: &str, wire: &Path, listen: bool) -> Self {
-        let dir = lab.dir.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut hv = Hypervisor {
-            name: name.to_string(),
-            ip: ip.to_string(),
-            dir,
-            pidfiles: Vec::new(),
-        };
-        let d = hv.dir.clone();
-        let p = |f: &str| d.join(f).display().to_string();
-        run(hv
-            .cmd("ovsdb-tool")
-            .args(["create", &p("conf.db")])
-            .arg("/usr/share/openvswitch/vswitch.ovsschema"));
-        hv.daemon(
-            hv.cmd("ovsdb-server").args([
-                &p("conf.db"),
-                &format!("--remote=punix:{}", p("db.sock")),
-                "--detach",
-                "--no-chdir",
-                &format!("--pidfile={}", p("ovsdb-server.pid")),
-                &format!("--log-file={}", p("ovsdb-server.log")),
-                &format!("--unixctl={}", p("ovsdb-server.ctl")),
-            ]),
-            "ovsdb-server.pid",
-        );
-        hv.vsctl(&["--no-wait", "init"]);
-        hv.daemon(
-            hv.cmd("ovs-vswitchd").args([
-                &format!("unix:{}", p("db.sock")),
-                "--enable-dummy=system",
-                "--disable-system",
-                "--detach",
-                "--no-chdir",
-                &format!("--pidfile={}", p("ovs-vswitchd.pid")),
-                &format!("--log-file={}", p("ovs-vswitchd.log")),
-                &format!("--unixctl={}", p("ovs-vswitchd.ctl")),
-            ]),
-            "ovs-vswitchd.pid",
-        );
-        let stream = if listen {
-            format!("options:pstream=punix:{}", wire.display())
-        } else {
-            format!("options:stream=unix:{}", wire.display())
-        };
-        let sb = format!("external_ids:ovn-remote={}", lab.sb_sock());
-        let encap_ip = format!("external_ids:ovn-encap-ip={ip}");
-        let system_id = format!("external_ids:system-id={name}");
-        let iface_id = format!("external_ids:iface-id={vif}");
-        let pcap = format!("options:tx_pcap={}", p(&format!("{vif}-tx.pcap")));
-        // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has applied it all.
-        hv.vsctl(&[
-            "--",
-            "set",
-            "Open_vSwitch",
-            ".",
-            &system_id,
-            &sb,
-            "external_ids:ovn-encap-type=geneve",
-            &encap_ip,
-            "external_ids:ovn-bridge-datapath-type=dummy",
-            "--",
-            "add-br",
-            "br-int",
-            "--",
-            "set",
-            "Bridge",
-            "br-int",
-            "datapath_type=dummy",
-            "fail-mode=secure",
-            "other-config:disable-in-band=true",
-            "--",
-            "add-port",
-            "br-int",
-            vif,
-            "--",
-            "set",
-            "Interface",
-            vif,
-            "type=dummy",
-            &iface_id,
-            &pcap,
-            "--",
-            "add-br",
-            "br-phys",
-            "--",
-            "set",
-            "Bridge",
-            "br-phys",
-            "datapath_type=dummy",
-            "--",
-            "add-port",
-            "br-phys",
-            "wire",
-            "--",
-            "set",
-            "Interface",
-            "wire",
-            "type=dummy",
-            &stream,
-        ]);
-        hv.appctl(&["netdev-dummy/ip4addr", "br-phys", &format!("{ip}/24")]);
-        hv.appctl(&["ovs/route/add", "127.0.0.0/24", "br-phys"]);
-        hv.daemon(
-            hv.cmd("ovn-controller").args([
-                &format!("unix:{}", p("db.sock")),
-                "--detach",
-                "--no-chdir",
-                &format!("--pidfile={}", p("ovn-controller.pid")),
-                &format!("--log-file={}", p("ovn-controller.log")),
-            ]),
-            "ovn-controller.pid",
-        );
-        hv
-    }
-
-    /// A command whose OVS/OVN directories are this hypervisor's (ovn-controller puts its
-    /// unixctl socket in OVN_RUNDIR and finds br-int's OpenFlow socket in OVS_RUNDIR).
-    fn cmd(&self, prog: &str) -> Command {
-        let mut c = Command::new(prog);
-        for var in [
-            "OVS_RUNDIR",
-            "OVS_LOGDIR",
-            "OVS_DBDIR",
-            "OVS_SYSCONFDIR",
-            "OVN_RUNDIR",
-            "OVN_LOGDIR",
-            "OVN_DBDIR",
-            "OVN_SYSCONFDIR",
-        ] {
-            c.env(var, &self.dir);
-        }
-        c
-    }
-
-    fn daemon(&mut self, cmd: &mut Command, pidfile: &str) {
-        // Registered first, so that a daemon that started but failed a later step is
-        // still stopped.
-        self.pidfiles.push(self.dir.join(pidfile));
-        run(cmd);
-    }
-
-    fn vsctl(&self, args: &[&str]) -> String {
-        let db = format!("--db=unix:{}", self.dir.join("db.sock").display());
-        stdout(self.cmd("ovs-vsctl").args([&db, "--timeout=20"]).args(args))
-    }
-
-    fn appctl(&self, args: &[&str]) -> String {
-        let ctl = self.dir.join("ovs-vswitchd.ctl");
-        stdout(
-            self.cmd("ovs-appctl")
-                .arg("--timeout=20")
-                .arg("-t")
-                .arg(ctl)
-                .args(args),
-        )
-    }
-
-    fn get_iface(&self, iface: &str, col: &str) -> String {
-        self.vsctl(&["get", "Interface", iface, col])
-            .trim()
-            .trim_matches('"')
-            .to_string()
-    }
-
-    /// The geneve port ovn-controller created towards `remote_ip`: (name, ofport).
-    fn tunnel_to(&self, remote_ip: &str) -> Result<(String, String), String> {
-        let out = self.vsctl(&[
-            "--bare",
-            "--columns=name,ofport",
-            "find",
-            "Interface",
-            "type=geneve",
-            &format!("options:remote_ip={remote_ip}"),
-        ]);
-        let w: Vec<&str> = out.split_whitespace().collect();
-        match w[..] {
-            [name, ofport] if ofport.parse::<u32>().is_ok_and(|p| p > 0) => {
-                Ok((name.to_string(), ofport.to_string()))
-            }
-            _ => Err(format!("{} geneve ports: {out:?}", self.name)),
-        }
-    }
-
-    /// The datapath port number of `port` (`dpif/show`: `    name ofport/odp_port: ...`).
-    fn odp_port(&self, port: &str) -> String {
-        let show = self.appctl(&["dpif/show"]);
-        show.lines()
-            .map(str::trim)
-            .find_map(|l| {
-                let rest = l.strip_prefix(port)?.strip_prefix(' ')?;
-                let nums = rest.split(':').next()?;
-                Some(nums.split('/').nth(1)?.to_string())
-            })
-            .unwrap_or_else(|| panic!("{port} not in dpif/show:\n{show}"))
-    }
-
-    fn trace(&self, flow: &str) -> String {
-        self.appctl(&["ofproto/trace", "br-int", flow])
-    }
-}
-
-impl Drop for Hypervisor {
-    fn drop(&mut self) {
-        for p in self.pidfiles.iter().rev() {
-            let Some(pid) = std::fs::read_to_string(p)
-                .ok()
-                .and_then(|s| s.trim().parse::<libc::pid_t>().ok())
-            else {
-                continue;
-            };
-            // SAFETY: kill(2) on a pid read from a pidfile of a daemon this test started.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-            for _ in 0..200 {
-                if !alive(pid) {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-    }
-}
-
-/// Whether `pid` is still running: neither gone nor a zombie waiting for init to reap it.
-fn alive(pid: libc::pid_t) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        // "pid (comm) S ...": the state follows the last ')'.
-        s.rsplit_once(')')
-            .and_then(|(_, rest)| rest.trim_start().chars().next())
-            .is_some_and(|state| state != 'Z')
-    })
-}
-
-/// The records of a pcap file (little-endian, as netdev-dummy writes it).
-fn pcap_packets(file: &Path) -> Vec<Vec<u8>> {
-    let Ok(b) = std::fs::read(file) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut i = 24;
-    while i + 16 <= b.len() {
-        let len = u32::from_le_bytes(b[i + 8..i + 12].try_into().unwrap()) as usize;
-        if i + 16 + len > b.len() {
-            break;
-        }
-        out.push(b[i + 16..i + 16 + len].to_vec());
-        i += 16 + len;
-    }
-    out
-}
-
-fn mac_bytes(mac: &str) -> Vec<u8> {
-    mac.split(':')
-        .map(|h| u8::from_str_radix(h, 16).unwrap())
-        .collect()
-}
-
-fn ip_bytes(ip: &str) -> Vec<u8> {
-    ip.split('.').map(|o| o.parse::<u8>().unwrap()).collect()
-}
 
 /// One SB column of the row `find`s selects (`--bare`).
 fn sb_find(lab: &Lab, table: &str, cond: &str, col: &str) -> String {
@@ -351,13 +55,17 @@ fn dataplane(lab: Lab, who: &str) {
     lab.sync();
     let wire = lab.dir.path().join("wire.sock");
     // Declared after `lab`, so dropped (stopped) before the SB they talk to.
-    let hv1 = Hypervisor::start("worker1", "127.0.0.2", &lab, "vm1", &wire, true);
-    let hv2 = Hypervisor::start("worker2", "127.0.0.3", &lab, "vm2", &wire, false);
+    let hv = |name: &str, ip: &str, vif: &str, listen: bool| {
+        let cfg = HvConfig::new(name, ip, &lab.sb_sock())
+            .vif(vif)
+            .wire(Wire::new("wire", &wire, listen));
+        Hypervisor::start(lab.dir.path(), &cfg)
+    };
+    let hv1 = hv("worker1", "127.0.0.2", "vm1", true);
+    let hv2 = hv("worker2", "127.0.0.3", "vm2", false);
     // Each one's neighbor entry for the other's encap IP (nothing answers ARP here).
-    for (a, b) in [(&hv1, &hv2), (&hv2, &hv1)] {
-        let mac = b.get_iface("br-phys", "mac_in_use");
-        a.appctl(&["tnl/neigh/set", "br-phys", &b.ip, &mac]);
-    }
+    hv1.neighbour(&hv2);
+    hv2.neighbour(&hv1);
 
     // The real ovn-controllers register the chassis (no `ovn-sbctl chassis-add`).
     eventually("both chassis registered", 30, || {

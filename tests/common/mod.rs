@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod hv;
+pub mod ic;
 pub mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
