@@ -501,3 +501,56 @@ fn port_up_matters_only_when_ignore_lsp_down_is_false() {
     let log = std::fs::read_to_string(dd.dir.path().join("dd.log")).unwrap();
     assert!(log.contains("the incremental state is exact"), "{log}");
 }
+
+/// A transit switch as ovn-ic makes it (`interconn-ts`, a requested key above the local
+/// range) with a local router port and a remote port that request their keys; in VXLAN
+/// mode too, where only a transit switch may have a requested key above 4095 (a key
+/// already held is kept either way, as by ovn-northd). The keys are the C daemon's
+/// (compared unmasked).
+#[test]
+fn transit_switches_keep_their_requested_keys() {
+    let ts = r#"
+ovn-nbctl ls-add ts1 -- set Logical_Switch ts1 other_config:interconn-ts=ts1 other_config:requested-tnl-key=16711682
+ovn-nbctl ls-add big -- set Logical_Switch big other_config:requested-tnl-key=5000
+ovn-nbctl lr-add lr1
+ovn-nbctl lrp-add lr1 lrp-lr1-ts1 aa:aa:aa:aa:aa:01 169.254.100.1/24
+ovn-nbctl lrp-set-gateway-chassis lrp-lr1-ts1 gw1
+ovn-nbctl lsp-add ts1 lsp-ts1-lr1 -- lsp-set-type lsp-ts1-lr1 router -- lsp-set-addresses lsp-ts1-lr1 router -- lsp-set-options lsp-ts1-lr1 router-port=lrp-lr1-ts1 requested-tnl-key=3
+ovn-nbctl lsp-add ts1 lsp-ts1-lr2 -- lsp-set-type lsp-ts1-lr2 remote -- lsp-set-addresses lsp-ts1-lr2 "aa:aa:aa:aa:aa:02 169.254.100.2/24" -- lsp-set-options lsp-ts1-lr2 requested-tnl-key=2
+"#;
+    for (encap, chassis_first) in [("geneve", true), ("vxlan", true), ("vxlan", false)] {
+        let c = Lab::with_northd();
+        let dd = Lab::with_ovn_dd();
+        for lab in [&c, &dd] {
+            let chassis = || {
+                lab.sbctl(&["chassis-add", "gw1", encap, "127.0.0.2"]);
+                lab.sync();
+            };
+            if chassis_first {
+                chassis();
+            }
+            lab.script(ts);
+            lab.sync();
+            if !chassis_first {
+                chassis();
+            }
+        }
+        assert_same_flows(&c.dump_flows(), &dd.dump_flows(), encap);
+        assert_same_tables(&c.sb(), &dd.sb(), encap);
+        let key = |lab: &Lab, name: &str| {
+            let dps = lab.sbctl(&[
+                "--bare",
+                "--columns=tunnel_key,external_ids",
+                "list",
+                "Datapath_Binding",
+            ]);
+            dps.split("\n\n")
+                .find(|r| r.contains(&format!("name={name}")))
+                .and_then(|r| r.lines().next().map(str::to_string))
+                .unwrap_or_default()
+        };
+        assert_eq!(key(&dd, "ts1"), "16711682", "{encap}");
+        let rejected = encap == "vxlan" && chassis_first;
+        assert_eq!(key(&dd, "big") == "5000", !rejected, "{encap}");
+    }
+}

@@ -31,8 +31,9 @@ pub struct Keys<'s> {
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 enum Claim {
-    /// A member, with its requested key, the top of the key range and its place in
-    /// allocation order.
+    /// A member, with its requested key (already checked as ovn-northd checks it: any
+    /// key, but none above the VXLAN range in VXLAN mode, transit switches aside), the
+    /// top of the range keys are allocated in and its place in allocation order.
     Member(KeyMember, Option<u32>, u32, (Uuid, u8)),
     /// A key the member already holds.
     Pin(KeyMember, u32),
@@ -73,21 +74,16 @@ fn assign(claims: &[(&Claim, isize)], lowest_free: bool) -> Vec<(KeyMember, u32)
     // 1. Requested keys, in member order; a key requested twice goes to the first.
     for m in &members {
         if let Some(k) = m.requested
-            && k <= m.max
             && used.insert(k)
         {
             out.push((m.m.clone(), k));
             done.insert(m.m);
         }
     }
-    // 2. Keys already held, if still valid and free.
+    // 2. Keys already held, if free (as ovn-northd, whatever the range: a datapath
+    // keeps a key above 4095 when VXLAN comes into use).
     for (m, k) in &pins {
-        if let Some(max) = max_of.get(m)
-            && !done.contains(m)
-            && *k >= 1
-            && *k <= *max
-            && used.insert(*k)
-        {
+        if max_of.contains_key(m) && !done.contains(m) && *k >= 1 && used.insert(*k) {
             out.push(((*m).clone(), *k));
             done.insert(*m);
         }
@@ -153,7 +149,10 @@ impl<'s> Keys<'s> {
         let dp_claims = switches
             .clone()
             .map(move |s| {
-                let r = requested(smap_get(&s.nb.other_config, "requested-tnl-key"));
+                // A transit switch's key (set by ovn-ic) lies above the local range.
+                let ts = smap_get(&s.nb.other_config, "interconn-ts").is_some();
+                let r = requested(smap_get(&s.nb.other_config, "requested-tnl-key"))
+                    .filter(|k| ts || !s.cfg.vxlan || *k <= DP_KEY_MAX_VXLAN);
                 (
                     None,
                     Claim::Member(
@@ -165,7 +164,8 @@ impl<'s> Keys<'s> {
                 )
             })
             .concat(routers.clone().map(move |r| {
-                let req = requested(smap_get(&r.nb.options, "requested-tnl-key"));
+                let req = requested(smap_get(&r.nb.options, "requested-tnl-key"))
+                    .filter(|k| !r.cfg.vxlan || *k <= DP_KEY_MAX_VXLAN);
                 (
                     None,
                     Claim::Member(
@@ -179,7 +179,8 @@ impl<'s> Keys<'s> {
         let port_claims = lsps
             .clone()
             .map(move |p| {
-                let r = requested(smap_get(&p.nb.options, "requested-tnl-key"));
+                let r = requested(smap_get(&p.nb.options, "requested-tnl-key"))
+                    .filter(|k| !p.sw.cfg.vxlan || *k <= PORT_KEY_MAX_VXLAN);
                 let m = KeyMember::Port(p.name().clone());
                 (
                     Some(p.dp()),
@@ -187,7 +188,8 @@ impl<'s> Keys<'s> {
                 )
             })
             .concat(lrps.clone().flat_map(move |p| {
-                let r = requested(smap_get(&p.nb.options, "requested-tnl-key"));
+                let r = requested(smap_get(&p.nb.options, "requested-tnl-key"))
+                    .filter(|k| !p.lr.cfg.vxlan || *k <= PORT_KEY_MAX_VXLAN);
                 let max = port_max(&p.lr.cfg);
                 let o = p.nb.uuid;
                 let mut v = vec![(
