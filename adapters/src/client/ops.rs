@@ -52,30 +52,44 @@ impl OpsText {
 
     /// Cuts these operations into pieces of about `max` operations, in order, never
     /// between a glued operation and the next.
+    /// The text is cut from its end, piece by piece, so that a large transaction is never
+    /// held twice (whole and in pieces).
     pub fn split(self, max: usize) -> Vec<OpsText> {
         let max = max.max(1);
         if self.n <= max {
             return vec![self];
         }
-        let mut out = Vec::new();
+        // (first op, last op, text start) of each piece.
+        let mut cuts = Vec::new();
         let (mut first_op, mut start) = (0, 0);
         for i in 0..self.n {
             let last = i + 1 == self.n;
             if !(last || (i + 1 - first_op >= max && !self.glued[i])) {
                 continue;
             }
-            let end = self.ends[i];
-            let text = self.text[start..end].trim_start_matches(',').to_string();
-            let base = end - text.len();
-            out.push(OpsText {
-                ends: self.ends[first_op..=i].iter().map(|e| e - base).collect(),
-                glued: self.glued[first_op..=i].to_vec(),
-                n: i + 1 - first_op,
-                text,
-            });
+            cuts.push((first_op, i, start));
             first_op = i + 1;
-            start = end;
+            start = self.ends[i];
         }
+        let mut text = self.text;
+        let mut out = Vec::with_capacity(cuts.len());
+        for (first, last, start) in cuts.into_iter().rev() {
+            let mut piece = text.split_off(start);
+            text.shrink_to_fit();
+            let base = if piece.starts_with(',') {
+                piece.remove(0);
+                start + 1
+            } else {
+                start
+            };
+            out.push(OpsText {
+                ends: self.ends[first..=last].iter().map(|e| e - base).collect(),
+                glued: self.glued[first..=last].to_vec(),
+                n: last + 1 - first,
+                text: piece,
+            });
+        }
+        out.reverse();
         out
     }
     pub fn len(&self) -> usize {
