@@ -518,3 +518,8 @@ fn ic_dataplane(northd: Impl, ic: Impl) {
 fn ic_dataplane_c() {
     ic_dataplane(Impl::C, Impl::C);
 }
+
+#[test]
+fn ic_dataplane_dd() {
+    ic_dataplane(Impl::Dd, Impl::Dd);
+}

@@ -521,6 +521,22 @@ fn interop_c_c() {
     interop(Impl::C, Impl::C);
 }
 
+/// Differential: with `ovn-dd ic` in both zones (beside the C northd), every row of
+/// IC-NB, IC-SB and both zones' NB and SB that ovn-ic reads or writes is what the real
+/// ovn-ic writes for the same commands (tunnel keys as ranks, UUIDs as names).
+#[test]
+fn seed_rows_are_ovn_ics() {
+    let dd = IcLab::with_zones(&["east", "west"], Impl::C, Impl::Dd);
+    let c = IcLab::with_zones(&["east", "west"], Impl::C, Impl::C);
+    for l in [&dd, &c] {
+        seed_on_fake_chassis(l);
+    }
+    check_seed_control_plane(&dd, "ovn-dd ic");
+    check_seed_control_plane(&c, "ovn-ic");
+    let (a, b) = (dd.settled_snapshot(), c.settled_snapshot());
+    assert_same(&a, &b, "the seed", "ovn-dd ic", "ovn-ic");
+}
+
 // ---------------------------------------------------------------------------------------
 // Upstream tests/ovn-ic.at.
 
@@ -1490,7 +1506,6 @@ fn same_routes_destination(northd: Impl, ic: Impl) {
 /// carry on under the new name. 23.03.1 deletes the old AZ row in a transaction that
 /// fails on the rows referring to it, then takes its own rows for another AZ's (a remote
 /// chassis named like its own gateway, ...: constraint violations on every run).
-#[allow(dead_code)]
 fn az_rename_with_rows(northd: Impl, ic: Impl) {
     let who = who(northd, ic);
     let lab = seed_lab(northd, ic);
@@ -1519,7 +1534,6 @@ fn az_rename_with_rows(northd: Impl, ic: Impl) {
 /// Two routers of one AZ on one transit switch (spec §7.8.1): both advertise, the other
 /// AZ learns both, and nothing churns. 23.03.1's routers delete each other's IC-SB routes
 /// on every iteration, forever.
-#[allow(dead_code)]
 fn two_routers_on_one_ts(northd: Impl, ic: Impl) {
     let mut lab = IcLab::new();
     lab.ic_nbctl(&["ts-add", "ts1"]);
@@ -1633,7 +1647,6 @@ fn same_routes_destination_c() {
 /// How the race's transit switches appear. (Only `BeforeTheDaemons` has a C test:
 /// 23.03.1 fails the others, see `transit_switch_race_before_the_daemons_c`.)
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)]
 pub enum RaceStart {
     /// All in one IC-NB transaction, the three ic daemons running.
     OneTransaction,
@@ -1897,4 +1910,128 @@ fn transit_switch_race(northd: Impl, ic: Impl, start: RaceStart) {
 #[test]
 fn transit_switch_race_before_the_daemons_c() {
     transit_switch_race(Impl::C, Impl::C, RaceStart::BeforeTheDaemons);
+}
+
+// ---------------------------------------------------------------------------------------
+// ovn-dd: `ovn-dd northd` and `ovn-dd ic` in every zone.
+
+#[test]
+fn removal_of_transit_switch_dd() {
+    removal_of_transit_switch(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn removal_of_gateway_dd() {
+    removal_of_gateway(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn removal_of_router_port_dd() {
+    removal_of_router_port(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_withdrawal_dd() {
+    route_withdrawal(Impl::Dd, Impl::Dd);
+}
+
+/// East runs the C ovn-ic, west `ovn-dd ic`, beside the C northd and beside ours.
+#[test]
+fn interop_c_dd() {
+    interop(Impl::C, Impl::Dd);
+}
+
+#[test]
+fn interop_dd_dd() {
+    interop(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn az_register_dd() {
+    az_register(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn transit_switch_handling_dd() {
+    transit_switch_handling(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn port_bindings_deleted_with_ts_dd() {
+    port_bindings_deleted_with_ts(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn duplicate_nb_route_dd() {
+    duplicate_nb_route(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn gateway_sync_dd() {
+    gateway_sync(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn port_sync_dd() {
+    port_sync(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_sync_dd() {
+    route_sync(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_sync_two_transit_switches_dd() {
+    route_sync_two_transit_switches(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_sync_origins_dd() {
+    route_sync_origins(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_sync_ipv6_dd() {
+    route_sync_ipv6(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn route_sync_route_tables_dd() {
+    route_sync_route_tables(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn same_routes_destination_dd() {
+    same_routes_destination(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn az_rename_with_rows_dd() {
+    az_rename_with_rows(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn two_routers_on_one_ts_dd() {
+    two_routers_on_one_ts(Impl::Dd, Impl::Dd);
+}
+
+#[test]
+fn transit_switch_race_one_transaction_dd() {
+    transit_switch_race(Impl::Dd, Impl::Dd, RaceStart::OneTransaction);
+}
+
+#[test]
+fn transit_switch_race_one_by_one_dd() {
+    transit_switch_race(Impl::Dd, Impl::Dd, RaceStart::OneByOne);
+}
+
+#[test]
+fn transit_switch_race_before_the_daemons_dd() {
+    transit_switch_race(Impl::Dd, Impl::Dd, RaceStart::BeforeTheDaemons);
+}
+
+#[test]
+fn transit_switch_race_after_churn_dd() {
+    transit_switch_race(Impl::Dd, Impl::Dd, RaceStart::AfterChurn);
 }

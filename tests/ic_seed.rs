@@ -20,3 +20,8 @@ fn seed_control_plane(northd: Impl, ic: Impl) {
 fn seed_control_plane_c() {
     seed_control_plane(Impl::C, Impl::C);
 }
+
+#[test]
+fn seed_control_plane_dd() {
+    seed_control_plane(Impl::Dd, Impl::Dd);
+}
