@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Action, Config, Control, LOCK, LOCK_ACQUIRED, LOCK_LOST, PAUSED};
 use super::rows::{self, IC_NB_TABLES, IC_SB_TABLES, NB_TABLES, SB_TABLES};
 use super::write;
+use super::{Action, Config, Control, LOCK, LOCK_ACQUIRED, LOCK_LOST, PAUSED};
 use crate::daemon::Command;
 
 /// How long a write that failed, or that had no visible effect, waits before it is
