@@ -193,7 +193,7 @@ pub fn write_catalogues(db: &mut Database, ids: &RowIds) {
             r.insert("name".into(), Datum::str(name));
             r.insert("code".into(), Datum::int(*code));
             r.insert("type".into(), Datum::str(kind));
-            t.insert(ids.keyed(table, name), r);
+            t.insert(ids.keyed(table, name), r.into());
         }
     }
     let strs = |v: &[&str]| Datum::set(v.iter().map(|s| Atom::String(s.to_string())).collect());
@@ -209,7 +209,7 @@ pub fn write_catalogues(db: &mut Database, ids: &RowIds) {
             Datum::scalar(Atom::Boolean(*insdel)),
         );
         r.insert("update".into(), strs(update));
-        t.insert(u, r);
+        t.insert(u, r.into());
         perms.push((Atom::String(table.to_string()), Atom::Uuid(u)));
     }
     let mut r = Row::new();
@@ -218,7 +218,7 @@ pub fn write_catalogues(db: &mut Database, ids: &RowIds) {
     db.tables
         .entry("RBAC_Role".into())
         .or_default()
-        .insert(ids.keyed("RBAC_Role", "ovn-controller"), r);
+        .insert(ids.keyed("RBAC_Role", "ovn-controller"), r.into());
 }
 
 /// UUIDs of Datapath_Binding and Port_Binding rows: the ones the Southbound already has
@@ -411,7 +411,7 @@ impl SbState {
         db.tables
             .entry("SB_Global".into())
             .or_default()
-            .insert(gu, g);
+            .insert(gu, g.into());
 
         let switches: BTreeSet<Uuid> = dps
             .values()
@@ -438,18 +438,18 @@ impl SbState {
             db.tables
                 .entry("HA_Chassis_Group".into())
                 .or_default()
-                .insert(u, r);
+                .insert(u, r.into());
             db.tables
                 .entry("HA_Chassis".into())
                 .or_default()
-                .extend(members);
+                .extend(members.into_iter().map(|(u, r)| (u, r.into())));
         }
         for m in &ip_mcast {
             if let Some((u, r)) = render_ip_multicast(m, &ctx) {
                 db.tables
                     .entry("IP_Multicast".into())
                     .or_default()
-                    .insert(u, r);
+                    .insert(u, r.into());
             }
         }
         for a in address_sets.values() {
@@ -457,7 +457,7 @@ impl SbState {
             db.tables
                 .entry("Address_Set".into())
                 .or_default()
-                .insert(u, r);
+                .insert(u, r.into());
         }
         write_catalogues(&mut db, &ids);
         for d in dps.values() {
@@ -465,14 +465,14 @@ impl SbState {
             db.tables
                 .entry("Datapath_Binding".into())
                 .or_default()
-                .insert(u, r);
+                .insert(u, r.into());
         }
         for p in &ports {
             if let Some((u, r)) = render_port(p, &ctx) {
                 db.tables
                     .entry("Port_Binding".into())
                     .or_default()
-                    .insert(u, r);
+                    .insert(u, r.into());
             }
         }
         for ((dp, name), (key, members)) in &mcs {
@@ -480,7 +480,7 @@ impl SbState {
                 db.tables
                     .entry("Multicast_Group".into())
                     .or_default()
-                    .insert(u, r);
+                    .insert(u, r.into());
             }
         }
         let mut groups: BTreeMap<DbUuid, Row> = BTreeMap::new();
@@ -491,11 +491,11 @@ impl SbState {
                     let (gu, gr) = render_dp_group(&g, &ctx);
                     groups.insert(gu, gr);
                 }
-                t.insert(u, r);
+                t.insert(u, r.into());
             }
         }
         db.tables
-            .insert("Logical_DP_Group".into(), groups.into_iter().collect());
+            .insert("Logical_DP_Group".into(), groups.into_iter().map(|(u, r)| (u, r.into())).collect());
         db
     }
 }
@@ -556,7 +556,7 @@ pub fn global_row<'o>(
 ) -> (DbUuid, Row) {
     let (gu, mut g) = base
         .and_then(|b| b.table("SB_Global").iter().next())
-        .map(|(u, r)| (*u, r.clone()))
+        .map(|(u, r)| (*u, (**r).clone()))
         .unwrap_or_else(|| (content_uuid(&["SB_Global"]), Row::new()));
     g.insert("nb_cfg".into(), Datum::int(nb_cfg));
     g.insert("ipsec".into(), Datum::scalar(Atom::Boolean(ipsec)));

@@ -168,7 +168,7 @@ fn apply_txn(db: &mut Database, txn: &Value) -> Result<(), String> {
                 continue;
             }
             let cols = change.as_object().ok_or("row change is not an object")?;
-            let row = table.entry(uuid).or_default();
+            let row = std::sync::Arc::make_mut(table.entry(uuid).or_default());
             for (c, v) in cols {
                 let Some(t) = columns.get(c) else { continue };
                 let d = Datum::from_json(v, t).map_err(|e| format!("{tname}.{c}: {e}"))?;
@@ -244,13 +244,13 @@ mod tests {
             Datum::set(vec![Atom::String("b".into()), Atom::String("a".into())]),
         );
         row.insert("opts".into(), Datum::string_map([("k", "v")]));
-        db.tables.get_mut("A").unwrap().insert(Uuid(7), row.clone());
+        db.tables.get_mut("A").unwrap().insert(Uuid(7), row.clone().into());
         let dir = std::env::temp_dir().join(format!("ovn-dd-dbfile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("t.db");
         write(&p, &db).unwrap();
         let back = read(&p).unwrap();
-        assert_eq!(back.table("A").get(&Uuid(7)), Some(&row));
+        assert_eq!(back.table("A").get(&Uuid(7)), Some(&row.clone().into()));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

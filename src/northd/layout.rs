@@ -253,7 +253,7 @@ impl Layout {
             };
             let mut put_glued = |table: &'static str, u: DbUuid, want: &Row, glue: bool| {
                 wanted.entry(table).or_default().insert(u);
-                let have = sb.table(table).get(&u);
+                let have = sb.table(table).get(&u).map(|r| &**r);
                 if let Some(op) = row_op(sb, table, u, Some(want), have) {
                     if have.is_some() {
                         n.updated += 1;
@@ -603,7 +603,7 @@ impl Layout {
         };
         let mut ops = Vec::new();
         let mut put = |table: &str, u: DbUuid, want: Option<Row>| {
-            let have = sb.table(table).get(&u);
+            let have = sb.table(table).get(&u).map(|r| &**r);
             if let Some(op) = row_op(sb, table, u, want.as_ref(), have) {
                 ops.push(op);
             }

@@ -970,7 +970,7 @@ fn render_row(
                 db.get("Logical_Switch", ls, "ports")
                     .uuids()
                     .iter()
-                    .any(|u| db.table(table).get(u).is_some_and(|r| std::ptr::eq(r, row)))
+                    .any(|u| db.table(table).get(u).is_some_and(|r| std::ptr::eq(&**r, row)))
             })
             .and_then(|ls| ts_of_switch(db, ls)),
         (DbKind::Sb, "Datapath_Binding") => map_get(db, table, row, "external_ids", "interconn-ts"),
@@ -993,6 +993,11 @@ fn render_row(
                 (DbKind::Sb, "Datapath_Binding", "tunnel_key", Some(_)) => {
                     ctx.dp_key(d.as_int().unwrap_or(0))
                 }
+                // A zone's own datapaths are numbered by its northd, in the order it saw
+                // them: a transit switch ovn-ic copies into NB before its key is bound
+                // takes a local key for a while, earlier or later than the zone's router
+                // depending on timing, with either ovn-ic.
+                (DbKind::Sb, "Datapath_Binding", "tunnel_key", None) => "local".to_string(),
                 (DbKind::IcSb, "Port_Binding", "tunnel_key", Some(ts))
                 | (DbKind::Sb, "Port_Binding", "tunnel_key", Some(ts)) => {
                     ctx.port_key(ts, d.as_int().unwrap_or(0))

@@ -5,6 +5,7 @@
 //! [`Row`], so rows compare equal whichever way the server chose to encode them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -13,9 +14,9 @@ use crate::ovsdb::{Database, Datum, Row, Schema, Uuid};
 /// How one row changed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    Inserted(Row),
-    Deleted(Row),
-    Modified { old: Row, new: Row },
+    Inserted(Arc<Row>),
+    Deleted(Arc<Row>),
+    Modified { old: Arc<Row>, new: Arc<Row> },
 }
 
 /// The row changes of one update batch (one server transaction, or a monitor reply),
@@ -65,12 +66,12 @@ impl Replica {
                 Action::Delete => None,
                 Action::Set(row) => Some(row),
                 Action::Merge(cols) => {
-                    let mut row = before.clone().unwrap_or_default();
+                    let mut row = before.as_deref().cloned().unwrap_or_default();
                     row.extend(cols);
                     Some(row)
                 }
                 Action::Modify(diffs) => {
-                    let mut row = before.clone().unwrap_or_default();
+                    let mut row = before.as_deref().cloned().unwrap_or_default();
                     for (c, d) in diffs {
                         let t = &self.db.schema.tables[&tname][&c];
                         row.entry(c)
@@ -80,7 +81,8 @@ impl Replica {
                     Some(row)
                 }
             };
-            let after = after.map(|r| normalise(&self.db.schema, &tname, r));
+            // One allocation for the replica's row and the change reporting it.
+            let after = after.map(|r| Arc::new(normalise(&self.db.schema, &tname, r)));
             if let Some(r) = &after {
                 table.insert(uuid, r.clone());
             }

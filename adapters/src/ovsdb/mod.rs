@@ -332,8 +332,9 @@ impl Datum {
 /// A row: column name to value. Columns absent from the map have their default value.
 pub type Row = BTreeMap<String, Datum>;
 
-/// A table: rows by UUID.
-pub type Table = BTreeMap<Uuid, Row>;
+/// A table: rows by UUID. Rows are shared: a replica's row and the change reporting it
+/// are one allocation.
+pub type Table = BTreeMap<Uuid, std::sync::Arc<Row>>;
 
 /// The type of a column.
 #[derive(Clone, Debug, PartialEq)]
@@ -517,7 +518,7 @@ impl Database {
                 };
                 let mut doomed = Vec::new();
                 for (u, row) in rows.iter_mut() {
-                    for (cname, d) in row.iter_mut() {
+                    for (cname, d) in std::sync::Arc::make_mut(row).iter_mut() {
                         let Some(t) = cols.get(cname) else { continue };
                         if t.key_ref.is_none() && t.value_ref.is_none() {
                             continue;
@@ -600,13 +601,13 @@ mod tests {
         .unwrap();
         let mut db = Database::new(schema);
         let refs = |us: &[u128]| Datum::set(us.iter().map(|u| Atom::Uuid(Uuid(*u))).collect());
-        db.tables.get_mut("P").unwrap().insert(Uuid(1), Row::new());
+        db.tables.get_mut("P").unwrap().insert(Uuid(1), Row::new().into());
         let mut c = Row::new();
         c.insert("p".into(), refs(&[2]));
-        db.tables.get_mut("C").unwrap().insert(Uuid(10), c);
+        db.tables.get_mut("C").unwrap().insert(Uuid(10), c.into());
         let mut sr = Row::new();
         sr.insert("ps".into(), refs(&[1, 2]));
-        db.tables.get_mut("S").unwrap().insert(Uuid(20), sr);
+        db.tables.get_mut("S").unwrap().insert(Uuid(20), sr.into());
         db.drop_dangling();
         assert!(db.table("C").is_empty());
         assert_eq!(db.table("S")[&Uuid(20)]["ps"].uuids(), vec![Uuid(1)]);
