@@ -516,7 +516,8 @@ impl State {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        let mut ops = sync::nb_ops(
+        let mut ops = adapters::client::ops::OpsText::default();
+        for op in sync::nb_ops(
             nb.replica(),
             sb.replica(),
             &sync::NbSync {
@@ -525,8 +526,10 @@ impl State {
                 nb_cfg_copied: self.nb_cfg_copied,
                 now_ms,
             },
-        );
-        ops.extend(sync::lsp_up_ops(
+        ) {
+            ops.push(&op);
+        }
+        ops.append(sync::lsp_up_ops(
             nb.replica(),
             sb.replica(),
             &mut self.ports,
@@ -536,7 +539,7 @@ impl State {
             self.nb_dirty = false;
             return;
         }
-        match nb.transact(ops).await {
+        match nb.transact_text(ops).await {
             Ok(_) => {
                 self.stats.nb_txns += 1;
                 self.nb_dirty = false;

@@ -239,8 +239,10 @@ impl PortIndex {
 }
 
 /// `Logical_Switch_Port.up` from the port bindings, for the ports `index` marks.
-pub fn lsp_up_ops(nb: &Database, sb: &Database, index: &mut PortIndex) -> Vec<Value> {
-    let mut out = Vec::new();
+/// The operations come as text: at a cold start they are one per port (50k), and as a
+/// tree of values they held 50 MB.
+pub fn lsp_up_ops(nb: &Database, sb: &Database, index: &mut PortIndex) -> ops::OpsText {
+    let mut out = ops::OpsText::default();
     let names: Vec<String> = if std::mem::take(&mut index.all) {
         index.dirty.clear();
         index.pbs.keys().cloned().collect()
@@ -275,7 +277,7 @@ pub fn lsp_up_ops(nb: &Database, sb: &Database, index: &mut PortIndex) -> Vec<Va
             false
         };
         if nb.get("Logical_Switch_Port", lsp, "up").as_bool() != Some(up) {
-            out.push(ops::update(
+            out.push(&ops::update(
                 "Logical_Switch_Port",
                 vec![by_uuid(*lu)],
                 json!({ "up": up }),
