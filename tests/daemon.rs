@@ -6,54 +6,12 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
+use common::daemons::{Daemons, alive, appctl, eventually, output, pid_in, start};
 use common::{TempDir, ovn_dd};
 
-/// Kills the daemons of the registered pidfiles when the test ends, however it ends.
-#[derive(Default)]
-struct Daemons(Vec<PathBuf>);
-
-impl Drop for Daemons {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            if let Some(pid) = pid_in(p) {
-                let _ = Command::new("kill").arg(pid.to_string()).output();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn pid_in(pidfile: &Path) -> Option<u32> {
-    std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()
-}
-
-/// Whether `pid` is a live process (a zombie nobody reaped counts as gone).
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|s| !s.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// ovn-northd's command line for a daemon whose files are `<dir>/<tag>.{ctl,pid,log}`.
 fn args(dir: &Path, tag: &str) -> Vec<String> {
     let f = |ext: &str| dir.join(format!("{tag}.{ext}")).display().to_string();
     vec![
@@ -64,37 +22,6 @@ fn args(dir: &Path, tag: &str) -> Vec<String> {
         format!("--ovnnb-db=unix:{}", dir.join("nb.sock").display()),
         format!("--ovnsb-db=unix:{}", dir.join("sb.sock").display()),
     ]
-}
-
-fn output(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
-
-/// `ovn-appctl -t CTL ARGS`: (stdout, stderr with the target path masked, exit status).
-fn appctl(ctl: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = output(Command::new("ovn-appctl").arg("-t").arg(ctl).args(args));
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).replace(&ctl.display().to_string(), "CTL"),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-/// Starts a daemon (`cmd` detaches) and checks the detach contract: when the command
-/// returns, the pidfile names a live process. Returns that pid.
-fn start(cmd: &mut Command, pidfile: &Path, daemons: &mut Daemons) -> u32 {
-    let out = output(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    daemons.0.push(pidfile.to_path_buf());
-    let pid = pid_in(pidfile)
-        .unwrap_or_else(|| panic!("{cmd:?} returned before writing {}", pidfile.display()));
-    assert!(alive(pid));
-    pid
 }
 
 /// A log line in OVS's file format: `YYYY-MM-DDTHH:MM:SS.mmmZ|NNNNN|module|LEVEL|text`.
@@ -126,7 +53,8 @@ fn ovn_appctl_gets_the_answers_ovn_northd_gives() {
         Command::new(ovn_dd()).arg("northd").args(args(d, "x")),
         &d.join("x.pid"),
         &mut daemons,
-    );
+    )
+    .0;
     start(
         Command::new("ovn-northd").args(args(d, "c")),
         &d.join("c.pid"),
@@ -296,7 +224,7 @@ fn a_link_named_ovn_northd_uses_ovn_northds_file_names() {
                 "--pidfile",
                 "--log-file",
             ]);
-        let pid = start(&mut cmd, &run.join("ovn-northd.pid"), daemons);
+        let (pid, _) = start(&mut cmd, &run.join("ovn-northd.pid"), daemons);
         let list = |dir: &Path| -> BTreeSet<String> {
             std::fs::read_dir(dir)
                 .unwrap()
@@ -428,7 +356,7 @@ fn monitor_restarts_a_crashed_daemon() {
     cmd.arg("northd")
         .args(args(d, "m"))
         .args(["--monitor", "--no-chdir", "-vconsole:off"]);
-    let first = start(&mut cmd, &pidfile, &mut daemons);
+    let (first, _) = start(&mut cmd, &pidfile, &mut daemons);
 
     // SIGABRT is a crash: the monitor starts a new daemon, which writes a new pidfile.
     output(Command::new("kill").args(["-ABRT", &first.to_string()]));

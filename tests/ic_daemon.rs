@@ -8,59 +8,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
+use common::daemons::{Daemons, alive, appctl, eventually, output, pid_in, start};
 use common::{TempDir, ovn_dd};
 
 const C_IC: &str = "/usr/bin/ovn-ic";
-
-/// Kills the daemons of the registered pidfiles when the test ends, however it ends.
-#[derive(Default)]
-struct Daemons(Vec<PathBuf>);
-
-impl Drop for Daemons {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            if let Some(pid) = pid_in(p) {
-                let _ = Command::new("kill").arg(pid.to_string()).output();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn pid_in(pidfile: &Path) -> Option<u32> {
-    std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()
-}
-
-/// Whether `pid` is a live process (a zombie nobody reaped counts as gone).
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|s| !s.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn output(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
 
 /// ovn-ic's command line for a daemon whose files are `<dir>/<tag>.{ctl,pid,log}`, on
 /// databases nobody serves.
@@ -78,29 +32,6 @@ fn args(dir: &Path, tag: &str) -> Vec<String> {
         format!("--ic-nb-db={}", db("ic-nb.sock")),
         format!("--ic-sb-db={}", db("ic-sb.sock")),
     ]
-}
-
-/// `ovn-appctl -t CTL ARGS`: (stdout, stderr with the target path masked, exit status).
-fn appctl(ctl: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = output(Command::new("ovn-appctl").arg("-t").arg(ctl).args(args));
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).replace(&ctl.display().to_string(), "CTL"),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-/// Starts a daemon (`cmd` detaches) and checks the detach contract: when the command
-/// returns, the pidfile names a live process. Returns that pid and the command's stderr.
-fn start(cmd: &mut Command, pidfile: &Path, daemons: &mut Daemons) -> (u32, String) {
-    let out = output(cmd);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{cmd:?} failed:\n{err}");
-    daemons.0.push(pidfile.to_path_buf());
-    let pid = pid_in(pidfile)
-        .unwrap_or_else(|| panic!("{cmd:?} returned before writing {}", pidfile.display()));
-    assert!(alive(pid));
-    (pid, err)
 }
 
 /// An OVS console log line's timestamp replaced by `TS`.

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod daemons;
 pub mod hv;
 pub mod ic;
 pub mod topology;
