@@ -350,6 +350,11 @@ fn bench_refuses_bad_arguments() {
         (&["--ops", "lsp-del"][..], "needs `lsp-add`"),
         (&["--scales", "10"][..], "is not NODESxPODS"),
         (&["--pods", "241"][..], "at most 240 pods"),
+        // A northd that cannot be found, before minutes of loading.
+        (
+            &["--vs", "no-such-northd --x"][..],
+            "cannot start `no-such-northd --x`: no-such-northd not found",
+        ),
     ] {
         let res = Command::new(env!("CARGO_BIN_EXE_ovn-dd"))
             .arg("bench")
@@ -360,4 +365,22 @@ fn bench_refuses_bad_arguments() {
         let stderr = String::from_utf8_lossy(&res.stderr);
         assert!(stderr.contains(msg), "{args:?}: {stderr}");
     }
+}
+
+/// Without `--northd`, the bench measures the ovn-dd it is (ovn-dd need not be on `PATH`).
+#[test]
+fn bench_measures_itself_by_default() {
+    let out = out_dir("default");
+    let res = Command::new(env!("CARGO_BIN_EXE_ovn-dd"))
+        .args(["bench", "--nodes", "2", "--pods", "2", "--reps", "1"])
+        .args(["--ops", "lsp-add"])
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{stderr}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("ovn-dd northd"), "{md}");
 }

@@ -40,6 +40,29 @@ fn wait_for(path: &Path, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The program of a `--northd` command line: `ovn-dd` is this very executable (so that
+/// `ovn-dd bench` measures itself without ovn-dd on `PATH`); a name with a `/` must exist;
+/// any other name is looked up on `PATH`.
+pub fn resolve_program(command: &str) -> Result<PathBuf, String> {
+    let words = split_command(command);
+    let prog = words
+        .first()
+        .ok_or_else(|| "empty --northd command".to_string())?;
+    if prog == "ovn-dd" {
+        return std::env::current_exe().map_err(|e| format!("cannot find ovn-dd itself: {e}"));
+    }
+    let found = if prog.contains('/') {
+        Some(PathBuf::from(prog)).filter(|p| p.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(prog))
+                .find(|p| p.is_file())
+        })
+    };
+    found.ok_or_else(|| format!("cannot start `{command}`: {prog} not found"))
+}
+
 /// Splits a command line on whitespace; double or single quotes group words.
 pub fn split_command(line: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -129,10 +152,9 @@ impl Lab {
     /// Starts the northd under test: `command` with the database, pidfile, log and unixctl
     /// options appended. Returns the child's pid.
     pub fn start_northd(&mut self, command: &str) -> Result<u32, String> {
+        let prog = resolve_program(command)?;
         let words = split_command(command);
-        let (prog, args) = words
-            .split_first()
-            .ok_or_else(|| "empty --northd command".to_string())?;
+        let args = &words[1..];
         let d = &self.dir;
         let stderr = std::fs::File::create(d.join("northd.stderr"))
             .map_err(|e| format!("northd.stderr: {e}"))?;

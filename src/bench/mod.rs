@@ -444,6 +444,10 @@ pub fn run(args: Args) -> Result<(), String> {
     }
     let mut commands = vec![args.northd.clone()];
     commands.extend(args.vs.clone());
+    // Before minutes of loading.
+    for c in &commands {
+        lab::resolve_program(c)?;
+    }
     let mut rep = Report {
         reps: args.reps,
         ops: Vec::new(),
