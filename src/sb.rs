@@ -494,8 +494,10 @@ impl SbState {
                 t.insert(u, r.into());
             }
         }
-        db.tables
-            .insert("Logical_DP_Group".into(), groups.into_iter().map(|(u, r)| (u, r.into())).collect());
+        db.tables.insert(
+            "Logical_DP_Group".into(),
+            groups.into_iter().map(|(u, r)| (u, r.into())).collect(),
+        );
         db
     }
 }

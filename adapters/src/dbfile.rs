@@ -244,7 +244,10 @@ mod tests {
             Datum::set(vec![Atom::String("b".into()), Atom::String("a".into())]),
         );
         row.insert("opts".into(), Datum::string_map([("k", "v")]));
-        db.tables.get_mut("A").unwrap().insert(Uuid(7), row.clone().into());
+        db.tables
+            .get_mut("A")
+            .unwrap()
+            .insert(Uuid(7), row.clone().into());
         let dir = std::env::temp_dir().join(format!("ovn-dd-dbfile-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("t.db");

@@ -970,7 +970,11 @@ fn render_row(
                 db.get("Logical_Switch", ls, "ports")
                     .uuids()
                     .iter()
-                    .any(|u| db.table(table).get(u).is_some_and(|r| std::ptr::eq(&**r, row)))
+                    .any(|u| {
+                        db.table(table)
+                            .get(u)
+                            .is_some_and(|r| std::ptr::eq(&**r, row))
+                    })
             })
             .and_then(|ls| ts_of_switch(db, ls)),
         (DbKind::Sb, "Datapath_Binding") => map_get(db, table, row, "external_ids", "interconn-ts"),

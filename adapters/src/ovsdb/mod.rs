@@ -601,7 +601,10 @@ mod tests {
         .unwrap();
         let mut db = Database::new(schema);
         let refs = |us: &[u128]| Datum::set(us.iter().map(|u| Atom::Uuid(Uuid(*u))).collect());
-        db.tables.get_mut("P").unwrap().insert(Uuid(1), Row::new().into());
+        db.tables
+            .get_mut("P")
+            .unwrap()
+            .insert(Uuid(1), Row::new().into());
         let mut c = Row::new();
         c.insert("p".into(), refs(&[2]));
         db.tables.get_mut("C").unwrap().insert(Uuid(10), c.into());
