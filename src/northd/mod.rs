@@ -358,6 +358,7 @@ impl State {
         }
         let t0 = Instant::now();
         self.stats.rounds += 1;
+        self.stats.last_engine = Duration::ZERO;
         if !self.seeded {
             self.seeded = true;
             let pins: Vec<Input> = sb_inputs(sb.replica())
@@ -408,6 +409,14 @@ impl State {
             self.sb_dirty = true;
         }
         self.stats.last_round = t0.elapsed();
+        tracing::debug!(
+            target: "northd",
+            "round: {:.1} ms (engine {:.1} ms, SB write {:.1} ms, NB write-backs {:.1} ms)",
+            ms(self.stats.last_round),
+            ms(self.stats.last_engine),
+            ms(self.stats.last_sb),
+            ms(self.stats.last_nb),
+        );
         // write_nb takes in the NB updates its transaction raced with. A new nb_cfg among
         // them (`ovn-nbctl --wait=sb|hv`) feeds no engine input, so no event is left to
         // bring it to SB_Global: come back for it now (the next write_sb either records
@@ -793,4 +802,8 @@ pub fn main(program: &str, args: impl Iterator<Item = String>) -> std::process::
             }
         }
     })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
 }
