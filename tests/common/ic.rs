@@ -1002,6 +1002,10 @@ fn render_row(
                 // takes a local key for a while, earlier or later than the zone's router
                 // depending on timing, with either ovn-ic.
                 (DbKind::Sb, "Datapath_Binding", "tunnel_key", None) => "local".to_string(),
+                // Likewise a router's ports: created by nbctl calls without a wait, they
+                // reach northd in one round or two, and the C northd numbers the ports of
+                // one round in its hash-map order.
+                (DbKind::Sb, "Port_Binding", "tunnel_key", None) => "local".to_string(),
                 (DbKind::IcSb, "Port_Binding", "tunnel_key", Some(ts))
                 | (DbKind::Sb, "Port_Binding", "tunnel_key", Some(ts)) => {
                     ctx.port_key(ts, d.as_int().unwrap_or(0))
