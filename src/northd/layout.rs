@@ -60,10 +60,13 @@ pub struct Layout {
 }
 
 /// Rows per transaction when writing an empty Southbound (`OVN_DD_ROWS_PER_TXN`
-/// overrides it, for tests). Measured at 50k ports (270k rows): pieces of 10,000 rows
-/// saved 14 MiB of peak RSS but cost 5 s of cold convergence (27 transactions), so the
-/// pieces are large; the C daemon writes its first SB in 3 transactions too.
-const ROWS_PER_TXN: usize = 100_000;
+/// overrides it, for tests). Measured at 50k ports (270k rows): in 3 transactions of
+/// 100,000 rows, the SB ovsdb-server then answered the next dozens of small
+/// transactions in 50-90 ms instead of 6-11 ms (perf: its malloc, after a 95 MB
+/// message); in 14 pieces of 20,000 the first changes after cold convergence took 12-15
+/// ms, for 5 s more of cold convergence (35 s instead of 30). Pipelining the pieces was
+/// worse: 70 s and twice the peak RSS.
+const ROWS_PER_TXN: usize = 20_000;
 
 /// The datapaths of a rendered Logical_DP_Group row, sorted.
 fn group_members(r: &Row) -> Vec<DbUuid> {
