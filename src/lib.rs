@@ -6,6 +6,7 @@ pub mod compute;
 pub mod daemon;
 pub mod driver;
 pub mod ic;
+pub mod inputs;
 pub mod nb;
 pub mod northd;
 pub mod sb;

@@ -25,6 +25,7 @@ use super::rows::{self, IC_NB_TABLES, IC_SB_TABLES, NB_TABLES, SB_TABLES};
 use super::write;
 use super::{Action, Config, Control, LOCK, LOCK_ACQUIRED, LOCK_LOST, PAUSED};
 use crate::daemon::Command;
+use crate::inputs::Inputs;
 
 /// How long a write that failed, or that had no visible effect, waits before it is
 /// tried again (doubling up to the maximum).
@@ -48,8 +49,7 @@ struct Held {
 
 struct State {
     engine: Engine<Input, Op>,
-    inputs: HashMap<(Src, String, DbUuid), Input>,
-    changes: Vec<(Input, isize)>,
+    inputs: Inputs<Src, Input>,
     dirty: bool,
     /// The pending writes (the engine's output, accumulated).
     ops: BTreeMap<Op, isize>,
@@ -85,8 +85,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
         .map_err(err)?;
     let mut st = State {
         engine: Engine::new(ic::ic),
-        inputs: HashMap::new(),
-        changes: Vec::new(),
+        inputs: Inputs::default(),
         dirty: false,
         ops: BTreeMap::new(),
         held: HashMap::new(),
@@ -184,44 +183,7 @@ fn src_name(src: Src) -> &'static str {
 
 impl State {
     fn track(&mut self, key: (Src, String, DbUuid), new: Option<Input>) {
-        let old = match &new {
-            Some(n) => self.inputs.insert(key, n.clone()),
-            None => self.inputs.remove(&key),
-        };
-        if old == new {
-            return;
-        }
-        if let Some(o) = old {
-            self.changes.push((o, -1));
-        }
-        if let Some(n) = new {
-            self.changes.push((n, 1));
-        }
-        self.dirty = true;
-    }
-
-    /// Re-derives every row of `table` (whose inputs fold in child rows).
-    fn retrack_all(
-        &mut self,
-        src: Src,
-        db: &Database,
-        table: &str,
-        f: fn(&Database, DbUuid, &adapters::Row) -> Input,
-    ) {
-        let mut seen = HashSet::new();
-        for (u, row) in db.table(table) {
-            self.track((src, table.to_string(), *u), Some(f(db, *u, row)));
-            seen.insert(*u);
-        }
-        let gone: Vec<_> = self
-            .inputs
-            .keys()
-            .filter(|(s, t, u)| *s == src && t == table && !seen.contains(u))
-            .cloned()
-            .collect();
-        for k in gone {
-            self.track(k, None);
-        }
+        self.dirty |= self.inputs.track(key, new);
     }
 
     async fn event(&mut self, src: Src, e: Event, dbs: &mut Dbs) {
@@ -265,10 +227,14 @@ impl State {
             self.track((src, table.clone(), *u), input);
         }
         if src == Src::Sb && (touches("Chassis") || touches("Encap")) {
-            self.retrack_all(src, db, "Chassis", rows::chassis_input);
+            self.dirty |= self
+                .inputs
+                .retrack_table(src, db, "Chassis", rows::chassis_input);
         }
         if src == Src::IcSb && (touches("Gateway") || touches("Encap")) {
-            self.retrack_all(src, db, "Gateway", rows::gateway_input);
+            self.dirty |= self
+                .inputs
+                .retrack_table(src, db, "Gateway", rows::gateway_input);
         }
     }
 
@@ -278,7 +244,7 @@ impl State {
             return;
         }
         self.dirty = false;
-        let changes = std::mem::take(&mut self.changes);
+        let changes = std::mem::take(&mut self.inputs.pending);
         for (op, d) in self.engine.commit(changes) {
             let n = self.ops.entry(op.clone()).or_default();
             *n += d;

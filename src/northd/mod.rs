@@ -15,7 +15,6 @@
 pub mod layout;
 pub mod sync;
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::daemon::Command;
 use crate::driver::Northd;
+use crate::inputs::Inputs;
 use crate::nb::{NB_TABLES, chassis_input, nb_row_inputs, sb_inputs};
 
 /// How to run.
@@ -87,8 +87,7 @@ struct Stats {
 struct State {
     northd: Northd,
     /// The input each tracked row stands for.
-    inputs: HashMap<(Db, String, DbUuid), Input>,
-    pending: Vec<(Input, isize)>,
+    inputs: Inputs<Db, Input>,
     /// Keys pinned from the SB in the first round, retracted in the next.
     sb_pins: Option<Vec<Input>>,
     seeded: bool,
@@ -134,8 +133,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
     let mut sb = Session::new(sb_opts, "OVN_Southbound", &[]).map_err(|e| e.to_string())?;
     let mut st = State {
         northd: Northd::new(),
-        inputs: HashMap::new(),
-        pending: Vec::new(),
+        inputs: Inputs::default(),
         sb_pins: None,
         seeded: false,
         reads_lsp_up: false,
@@ -200,20 +198,7 @@ pub async fn run(cfg: Config, mut inbox: mpsc::Receiver<Command>) -> Result<(), 
 
 impl State {
     fn track(&mut self, key: (Db, String, DbUuid), new: Option<Input>) {
-        let old = match &new {
-            Some(n) => self.inputs.insert(key, n.clone()),
-            None => self.inputs.remove(&key),
-        };
-        if old == new {
-            return;
-        }
-        if let Some(o) = old {
-            self.pending.push((o, -1));
-        }
-        if let Some(n) = new {
-            self.pending.push((n, 1));
-        }
-        self.engine_dirty = true;
+        self.engine_dirty |= self.inputs.track(key, new);
     }
 
     fn nb_event(&mut self, e: Event, nb: &Session) {
@@ -314,23 +299,9 @@ impl State {
             self.ports.all = true;
         }
         if touches("Chassis") || touches("Encap") {
-            let mut seen = Vec::new();
-            for (u, row) in db.table("Chassis") {
-                self.track(
-                    (Db::Sb, "Chassis".into(), *u),
-                    Some(chassis_input(db, *u, row)),
-                );
-                seen.push(*u);
-            }
-            let gone: Vec<_> = self
+            self.engine_dirty |= self
                 .inputs
-                .keys()
-                .filter(|(d, t, u)| *d == Db::Sb && t == "Chassis" && !seen.contains(u))
-                .cloned()
-                .collect();
-            for k in gone {
-                self.track(k, None);
-            }
+                .retrack_table(Db::Sb, db, "Chassis", chassis_input);
         }
         if ["Port_Binding", "Chassis", "Chassis_Private", "SB_Global"]
             .iter()
@@ -365,16 +336,20 @@ impl State {
                 .into_iter()
                 .filter(|i| matches!(i, Input::KeyPin(_)))
                 .collect();
-            self.pending.extend(pins.iter().map(|p| (p.clone(), 1)));
+            self.inputs
+                .pending
+                .extend(pins.iter().map(|p| (p.clone(), 1)));
             self.sb_pins = Some(pins);
             self.engine_dirty = true;
         } else if let Some(pins) = self.sb_pins.take() {
-            self.pending.extend(pins.into_iter().map(|p| (p, -1)));
+            self.inputs
+                .pending
+                .extend(pins.into_iter().map(|p| (p, -1)));
             self.engine_dirty = true;
         }
         if self.engine_dirty {
             self.engine_dirty = false;
-            let changes = std::mem::take(&mut self.pending);
+            let changes = std::mem::take(&mut self.inputs.pending);
             let te = Instant::now();
             let n_changes = changes.len();
             let out = self.northd.apply(changes);
