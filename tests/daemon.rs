@@ -9,7 +9,9 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 
-use common::daemons::{Daemons, alive, appctl, eventually, output, pid_in, start};
+use common::daemons::{
+    Daemons, alive, appctl, eventually, output, pid_in, start, vlog_list_covers,
+};
 use common::{TempDir, ovn_dd};
 
 fn args(dir: &Path, tag: &str) -> Vec<String> {
@@ -102,18 +104,7 @@ fn ovn_appctl_gets_the_answers_ovn_northd_gives() {
     }
 
     // vlog/list: every line ovn-northd prints, ours prints too; also after vlog/set.
-    let same_levels = |what: &str| {
-        let (ll, _, _) = appctl(&ours, &["vlog/list"]);
-        let (cll, _, _) = appctl(&theirs, &["vlog/list"]);
-        let ours_lines: BTreeSet<&str> = ll.lines().collect();
-        for line in cll.lines() {
-            assert!(
-                ours_lines.contains(line),
-                "{what}: vlog/list lacks {line:?}:\n{ll}"
-            );
-        }
-        ll
-    };
+    let same_levels = |what: &str| vlog_list_covers(&ours, &theirs, what);
     same_levels("at start");
     for set in [
         &["vlog/set", "file:dbg"][..],

@@ -11,7 +11,9 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::Command;
 
-use common::daemons::{Daemons, alive, appctl, eventually, output, pid_in, start};
+use common::daemons::{
+    Daemons, alive, appctl, eventually, output, pid_in, start, vlog_list_covers,
+};
 use common::{TempDir, ovn_dd};
 
 const C_IC: &str = "/usr/bin/ovn-ic";
@@ -498,18 +500,7 @@ fn ovn_appctl_gets_the_answers_ovn_ic_gives() {
     }
 
     // vlog/list: every line ovn-ic prints, ours prints too; also after vlog/set.
-    let same_levels = |what: &str| {
-        let (ll, _, _) = appctl(&ours, &["vlog/list"]);
-        let (cll, _, _) = appctl(&theirs, &["vlog/list"]);
-        let ours_lines: BTreeSet<&str> = ll.lines().collect();
-        for line in cll.lines() {
-            assert!(
-                ours_lines.contains(line),
-                "{what}: vlog/list lacks {line:?}:\n{ll}"
-            );
-        }
-        ll
-    };
+    let same_levels = |what: &str| vlog_list_covers(&ours, &theirs, what);
     same_levels("at start");
     let set = ["vlog/set", "ovn_ic:file:dbg"];
     assert_eq!(appctl(&ours, &set), appctl(&theirs, &set));

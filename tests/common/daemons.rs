@@ -1,6 +1,7 @@
 //! Daemons started by a test with `--detach`: killed by pid when the test ends, driven
 //! with the real `ovn-appctl`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -73,4 +74,19 @@ pub fn start(cmd: &mut Command, pidfile: &Path, daemons: &mut Daemons) -> (u32, 
         .unwrap_or_else(|| panic!("{cmd:?} returned before writing {}", pidfile.display()));
     assert!(alive(pid));
     (pid, err)
+}
+
+/// `vlog/list` of `ours`, after checking that it has every line the C daemon at `theirs`
+/// prints.
+pub fn vlog_list_covers(ours: &Path, theirs: &Path, what: &str) -> String {
+    let (ll, _, _) = appctl(ours, &["vlog/list"]);
+    let (cll, _, _) = appctl(theirs, &["vlog/list"]);
+    let ours_lines: BTreeSet<&str> = ll.lines().collect();
+    for line in cll.lines() {
+        assert!(
+            ours_lines.contains(line),
+            "{what}: vlog/list lacks {line:?}:\n{ll}"
+        );
+    }
+    ll
 }
